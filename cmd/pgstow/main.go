@@ -1,0 +1,93 @@
+// Command pgstow dumps a PostgreSQL database into a pg_dump archive and restores
+// pg_dump archives, without pg_dump or pg_restore installed. Flags are spelled like
+// pg_dump's and pg_restore's.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+// usageError is a mistake in how the command was called: it gets a hint.
+type usageError struct {
+	cmd string
+	msg string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(cmd *cobra.Command, format string, args ...any) error {
+	return &usageError{cmd: cmd.CommandPath(), msg: fmt.Sprintf(format, args...)}
+}
+
+func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "pgstow",
+		Short: "Dump and restore PostgreSQL databases as pg_dump archives, in parallel, without pg_dump",
+		Long: `pgstow takes a logical backup of a PostgreSQL database (servers 12 through 18)
+into a pg_dump archive, and restores pg_dump archives (its own and stock pg_dump's),
+with parallel COPY streams. Flags are spelled like pg_dump's and pg_restore's:
+
+  pgstow dump -F t mydb > backup.dump        # like: pg_dump -F t mydb > backup.dump
+  pgstow restore -d mydb backup.dump         # like: pg_restore -d mydb backup.dump
+
+Uncompressed tar and every directory archive are accepted by stock pg_restore.`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetVersionTemplate("pgstow {{.Version}}\n")
+	root.AddCommand(
+		newDumpCommand(),
+		newRestoreCommand(),
+		newListCommand(),
+		newVerifyCommand(),
+	)
+	return root
+}
+
+// exitCode maps an error to the process exit code, as pg_dump does: 0 ok, 1 any
+// error; 130 when interrupted.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, context.Canceled):
+		return 130
+	default:
+		return 1
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCommand(os.Stdin, os.Stdout, os.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		var ue *usageError
+		switch {
+		case errors.As(err, &ue):
+			fmt.Fprintf(os.Stderr, "pgstow: %v\nTry \"%s --help\" for more information.\n", err, ue.cmd)
+		case errors.Is(err, context.Canceled):
+			fmt.Fprintln(os.Stderr, "pgstow: interrupted")
+		default:
+			fmt.Fprintf(os.Stderr, "pgstow: error: %v\n", err)
+		}
+	}
+	os.Exit(exitCode(err))
+}
