@@ -1,0 +1,17 @@
+CREATE SCHEMA "Odd Schema";
+CREATE TABLE public.big (id int PRIMARY KEY, t text, n numeric, ts timestamptz, j jsonb, b bytea);
+INSERT INTO public.big SELECT g, 'row ' || g || E'\twith tab\nand newline \\ backslash', g * 1.5, '2020-01-01'::timestamptz + g * interval '1 minute', jsonb_build_object('g', g), decode(md5(g::text), 'hex') FROM generate_series(1, 20000) g;
+CREATE TABLE "Odd Schema"."Mixed ""Quoted"" name" ("a b" int, "ü" text);
+INSERT INTO "Odd Schema"."Mixed ""Quoted"" name" VALUES (1, 'x'), (2, NULL), (3, '\.');
+CREATE TABLE public.empty (id int);
+CREATE TABLE public.gen (a int, b int GENERATED ALWAYS AS (a * 2) STORED);
+INSERT INTO public.gen (a) SELECT generate_series(1, 10);
+CREATE TABLE public.child (id int REFERENCES public.big(id), note text);
+INSERT INTO public.child SELECT g, 'c' FROM generate_series(1, 100) g;
+CREATE SEQUENCE public.s START 5;
+SELECT nextval('public.s');
+CREATE VIEW public.v AS SELECT id FROM public.big WHERE id < 10;
+CREATE INDEX big_t ON public.big (t);
+COMMENT ON TABLE public.big IS 'the big one';
+SELECT lo_from_bytea(0, 'large object one');
+SELECT lo_from_bytea(0, decode(repeat('ab', 5000), 'hex'));
