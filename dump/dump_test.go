@@ -36,7 +36,7 @@ CREATE TABLE "Mixed Case"."All Types" (
   gen text GENERATED ALWAYS AS (upper(t)) STORED);
 INSERT INTO "Mixed Case"."All Types" (i2, i4, i8, num, f4, f8, b, t, vc, ch, by, d, ts, tz, tm, iv, u, ip, cidr, mac,
   js, jb, ta, ia, r, m, p, pi, x, bits)
-SELECT i % 32767, i, i::bigint * 1000000007, i / 7.0, i / 3.0, CASE i % 50 WHEN 0 THEN 'NaN' WHEN 1 THEN '-Infinity' ELSE i / 9.0 END,
+SELECT i % 32767, i, i::bigint * 1000000007, i / 7.0, i / 3.0, CASE i % 50 WHEN 0 THEN 'NaN' WHEN 1 THEN '-Infinity' ELSE i / 9.0::float8 END,
   i % 2 = 0,
   CASE i % 6 WHEN 0 THEN NULL WHEN 1 THEN E'tab\there\nnewline\\backslash\rcr' WHEN 2 THEN 'üñíçødé ✓ 漢字 😀'
        WHEN 3 THEN '\.' WHEN 4 THEN E'\\.\n\\.' ELSE '' END,

@@ -23,12 +23,15 @@ type connFlags struct {
 
 func (c *connFlags) bind(fs *pflag.FlagSet, dbHelp string) {
 	fs.StringVarP(&c.dbname, "dbname", "d", "", dbHelp)
-	fs.StringVarP(&c.host, "host", "h", "", "database server host or socket directory (PGHOST)")
-	fs.StringVarP(&c.port, "port", "p", "", "database server port (PGPORT)")
-	fs.StringVarP(&c.user, "username", "U", "", "connect as this database user (PGUSER)")
+	fs.StringVarP(&c.host, "host", "h", "", "database server `HOST` or socket directory (PGHOST)")
+	fs.StringVarP(&c.port, "port", "p", "", "database server `PORT` (PGPORT)")
+	fs.StringVarP(&c.user, "username", "U", "", "connect as database `USER` (PGUSER)")
 	fs.BoolVarP(&c.noPass, "no-password", "w", false, "never prompt for a password")
 	fs.BoolVarP(&c.askPass, "password", "W", false, "prompt for a password")
-	fs.StringVar(&c.role, "role", "", "SET ROLE to this role after connecting")
+	fs.StringVar(&c.role, "role", "", "SET ROLE to `ROLE` after connecting")
+	// -h is the host, as in pg_dump, so help is --help or -? (cobra would otherwise
+	// add -h for help and collide).
+	fs.BoolP("help", "?", false, "show this help, then exit")
 }
 
 // config builds the connection configuration the way libpq would: the -d value may

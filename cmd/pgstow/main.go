@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -51,6 +52,15 @@ Uncompressed tar and every directory archive are accepted by stock pg_restore.`,
 	root.SetErr(stderr)
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetVersionTemplate("pgstow {{.Version}}\n")
+	cobra.AddTemplateFunc("tidyFlags", tidyFlagUsages)
+	root.SetUsageTemplate(strings.NewReplacer(
+		".LocalFlags.FlagUsages |", ".LocalFlags.FlagUsages | tidyFlags |",
+		".InheritedFlags.FlagUsages |", ".InheritedFlags.FlagUsages | tidyFlags |",
+	).Replace(root.UsageTemplate()))
+	// Unknown or malformed options are usage errors: they get the --help hint.
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &usageError{cmd: c.CommandPath(), msg: err.Error()}
+	})
 	root.AddCommand(
 		newDumpCommand(),
 		newRestoreCommand(),
@@ -78,6 +88,9 @@ func main() {
 	defer stop()
 	root := newRootCommand(os.Stdin, os.Stdout, os.Stderr)
 	err := root.ExecuteContext(ctx)
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
+		err = &usageError{cmd: root.CommandPath(), msg: err.Error()}
+	}
 	if err != nil {
 		var ue *usageError
 		switch {
@@ -90,4 +103,31 @@ func main() {
 		}
 	}
 	os.Exit(exitCode(err))
+}
+
+// tidyFlagUsages drops pflag's "[=true|false]" after boolean flags (they are
+// plain switches, as in pg_dump) and realigns the description column.
+func tidyFlagUsages(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "[=true|false]", ""), "\n")
+	type row struct{ left, right string }
+	rows := make([]row, len(lines))
+	width := 0
+	for i, l := range lines {
+		j := strings.Index(strings.TrimLeft(l, " "), "   ")
+		if j < 0 {
+			rows[i] = row{left: l}
+			continue
+		}
+		j += len(l) - len(strings.TrimLeft(l, " "))
+		rows[i] = row{left: l[:j], right: strings.TrimLeft(l[j:], " ")}
+		width = max(width, len(rows[i].left))
+	}
+	for i, r := range rows {
+		if r.right == "" {
+			lines[i] = r.left
+			continue
+		}
+		lines[i] = r.left + strings.Repeat(" ", width-len(r.left)+3) + r.right
+	}
+	return strings.Join(lines, "\n")
 }
