@@ -154,13 +154,20 @@ func (d *dirWriter) Part(ctx context.Context, dumpID, index int) (PartWriter, er
 	if m.blobs || index < 0 || index >= m.nparts {
 		return nil, fmt.Errorf("archive: entry %d has no part %d", dumpID, index)
 	}
+	// Part 0 writes the member file itself; later parts go to part files that are
+	// appended in order as soon as everything before them is in place.
 	name := m.name
-	if m.nparts > 1 {
+	if index > 0 {
 		name += ".part" + strconv.Itoa(index)
 	}
 	sink, err := newFileSink(filepath.Join(d.tmp, name))
 	if err != nil {
 		return nil, fmt.Errorf("archive: entry %d: %w", dumpID, err)
+	}
+	if index == 0 {
+		d.mu.Lock()
+		m.sink = sink
+		d.mu.Unlock()
 	}
 	zw, err := NewCompressor(sink.cw, d.opts.Compression)
 	if err != nil {
@@ -200,78 +207,86 @@ func (p *dirPart) Commit(rows int64) error {
 		return fail(err)
 	}
 	stored := p.sink.cw.n
-	if m.nparts == 1 && m.isCopy {
-		if _, err := p.sink.cw.Write(d.term); err != nil {
-			p.sink.close()
+	if p.index > 0 {
+		if err := p.sink.close(); err != nil {
 			return fail(err)
 		}
-	}
-	if err := p.sink.close(); err != nil {
+	} else if err := p.sink.bw.Flush(); err != nil {
 		return fail(err)
 	}
 	d.mu.Lock()
 	m.parts[p.index] = partResult{done: true, size: stored, rows: rows}
 	m.ready++
-	last := m.ready == m.nparts
 	d.mu.Unlock()
-	if m.nparts == 1 {
-		mem := Member{DumpID: m.entry.DumpID, Name: m.name, Size: p.sink.cw.n, Checksum: checksumHex(p.sink.cw.h), Rows: rows,
-			Chunks: []Chunk{{Offset: 0, Size: stored, Rows: rows}}}
+	if err := d.advance(m); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// advance appends the parts of m that are ready, in order, to its member file, and
+// finishes the file after the last one.
+func (d *dirWriter) advance(m *memberPlan) error {
+	m.appendMu.Lock()
+	defer m.appendMu.Unlock()
+	var buf []byte
+	for {
+		d.mu.Lock()
+		i := m.next
+		ready := i < m.nparts && m.parts[i].done
+		var pr partResult
+		if ready {
+			pr = m.parts[i]
+		}
+		sink := m.sink
+		d.mu.Unlock()
+		if !ready {
+			return nil
+		}
+		if i > 0 {
+			part := filepath.Join(d.tmp, m.name+".part"+strconv.Itoa(i))
+			f, err := os.Open(part)
+			if err != nil {
+				return err
+			}
+			if buf == nil {
+				buf = make([]byte, 1<<20)
+			}
+			n, err := io.CopyBuffer(sink.cw, f, buf)
+			f.Close()
+			if err == nil && n != pr.size {
+				err = fmt.Errorf("part %d: %d bytes, expected %d", i, n, pr.size)
+			}
+			if err != nil {
+				return err
+			}
+			os.Remove(part)
+		}
+		m.next++
+		if m.next < m.nparts {
+			continue
+		}
+		// The last part is in: terminator, close, record.
+		if m.isCopy {
+			if _, err := sink.cw.Write(d.term); err != nil {
+				return err
+			}
+		}
+		if err := sink.close(); err != nil {
+			return err
+		}
+		mem := Member{DumpID: m.entry.DumpID, Name: m.name, Size: sink.cw.n, Checksum: checksumHex(sink.cw.h)}
+		var off int64
+		for _, pr := range m.parts {
+			mem.Chunks = append(mem.Chunks, Chunk{Offset: off, Size: pr.size, Rows: pr.rows})
+			mem.Rows += pr.rows
+			off += pr.size
+		}
 		d.mu.Lock()
 		d.results[m.entry.DumpID] = []Member{mem}
 		d.mu.Unlock()
 		return nil
 	}
-	if last {
-		if err := d.concat(m); err != nil {
-			return fail(err)
-		}
-	}
-	return nil
-}
-
-// concat joins the part files of m into its member file, with the terminator.
-func (d *dirWriter) concat(m *memberPlan) error {
-	sink, err := newFileSink(filepath.Join(d.tmp, m.name))
-	if err != nil {
-		return err
-	}
-	mem := Member{DumpID: m.entry.DumpID, Name: m.name}
-	buf := make([]byte, 1<<20)
-	for i, pr := range m.parts {
-		part := filepath.Join(d.tmp, m.name+".part"+strconv.Itoa(i))
-		f, err := os.Open(part)
-		if err != nil {
-			sink.close()
-			return err
-		}
-		mem.Chunks = append(mem.Chunks, Chunk{Offset: sink.cw.n, Size: pr.size, Rows: pr.rows})
-		mem.Rows += pr.rows
-		n, err := io.CopyBuffer(sink.cw, f, buf)
-		f.Close()
-		if err == nil && n != pr.size {
-			err = fmt.Errorf("part %d: %d bytes, expected %d", i, n, pr.size)
-		}
-		if err != nil {
-			sink.close()
-			return err
-		}
-		os.Remove(part)
-	}
-	if m.isCopy {
-		if _, err := sink.cw.Write(d.term); err != nil {
-			sink.close()
-			return err
-		}
-	}
-	if err := sink.close(); err != nil {
-		return err
-	}
-	mem.Size, mem.Checksum = sink.cw.n, checksumHex(sink.cw.h)
-	d.mu.Lock()
-	d.results[m.entry.DumpID] = []Member{mem}
-	d.mu.Unlock()
-	return nil
 }
 
 func (p *dirPart) Abort() {

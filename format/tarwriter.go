@@ -17,12 +17,12 @@ import (
 
 // memorySpool is how many bytes of finished-out-of-turn parts a tar writer keeps in
 // memory before it spools to temp files.
-const memorySpool = 16 << 20
+const memorySpool = 8 << 20
 
 // tarWriter streams an archive as one tar: toc.dat, data members in TOC order,
 // pgstow.json, two zero blocks. Parts that finish before their turn are spooled.
 type tarWriter struct {
-	out   io.Writer
+	out   *countWriter // counts the bytes written, the position of the next header
 	opts  WriterOptions
 	file  *os.File // when writing to a path: the temp file
 	final string   // the path to rename to on Close
@@ -48,7 +48,7 @@ type tarWriter struct {
 // seekable (stdout). Compressed data makes it the tar of a directory archive (stock
 // pg_restore reads it once extracted; pgstow reads it directly).
 func NewTarWriter(w io.Writer, o WriterOptions) Writer {
-	t := &tarWriter{out: w, opts: o}
+	t := &tarWriter{out: &countWriter{w: w}, opts: o}
 	t.cond = sync.NewCond(&t.mu)
 	t.budget.Store(memorySpool)
 	return t
@@ -134,6 +134,17 @@ func (t *tarWriter) Begin(ctx context.Context, toc *TOC, parts map[int]int) erro
 func (t *tarWriter) emit() {
 	defer close(t.done)
 	for _, m := range t.members {
+		if t.file != nil && !m.blobs {
+			if err := t.emitRolling(m); err != nil {
+				t.mu.Lock()
+				if t.err == nil {
+					t.err = err
+				}
+				t.mu.Unlock()
+				return
+			}
+			continue
+		}
 		t.mu.Lock()
 		for !m.complete() && !t.aborted && !t.closing {
 			t.cond.Wait()
@@ -155,6 +166,73 @@ func (t *tarWriter) emit() {
 			return
 		}
 	}
+}
+
+var errAborted = errors.New("archive: aborted")
+
+// emitRolling writes member m to a seekable file part by part as each part is
+// committed, so copying spooled parts overlaps the dump instead of following it;
+// the header, whose size is known only at the end, is written last in its place.
+func (t *tarWriter) emitRolling(m *memberPlan) error {
+	fail := func(err error) error {
+		return fmt.Errorf("archive: entry %d (%s %s): %w", m.entry.DumpID, m.entry.Desc, m.entry.Tag, err)
+	}
+	hdrOff := t.out.n
+	if _, err := t.out.Write(make([]byte, tarBlock)); err != nil {
+		return fail(err)
+	}
+	sum := newChecksum()
+	cw := &countWriter{w: t.out, h: sum}
+	mem := Member{DumpID: m.entry.DumpID, Name: m.name}
+	buf := make([]byte, 1<<20)
+	for i := range m.parts {
+		t.mu.Lock()
+		for !m.parts[i].done && !t.aborted && !t.closing {
+			t.cond.Wait()
+		}
+		p := m.parts[i]
+		aborted := t.aborted
+		t.mu.Unlock()
+		if aborted {
+			return errAborted
+		}
+		if !p.done {
+			return fail(fmt.Errorf("part %d was never written", i))
+		}
+		mem.Chunks = append(mem.Chunks, Chunk{Offset: cw.n, Size: p.size, Rows: p.rows})
+		mem.Rows += p.rows
+		n, err := io.CopyBuffer(cw, p.sp.reader(0, p.size), buf)
+		p.sp.Close()
+		if err == nil && n != p.size {
+			err = fmt.Errorf("part %d: %d bytes, expected %d", i, n, p.size)
+		}
+		if err != nil {
+			return fail(err)
+		}
+	}
+	if m.isCopy {
+		if _, err := cw.Write(t.term); err != nil {
+			return fail(err)
+		}
+	}
+	size := cw.n
+	if pad := tarPadding(size); pad > 0 {
+		if _, err := t.out.Write(make([]byte, pad)); err != nil {
+			return fail(err)
+		}
+	}
+	h, err := tarHeader(m.name, size, t.mtime)
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := t.file.WriteAt(h[:], hdrOff); err != nil {
+		return fail(err)
+	}
+	mem.Size, mem.Checksum = size, checksumHex(sum)
+	t.mu.Lock()
+	t.emitted = append(t.emitted, mem)
+	t.mu.Unlock()
+	return nil
 }
 
 func (t *tarWriter) emitMember(m *memberPlan) error {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/cespare/xxhash/v2"
@@ -36,6 +37,10 @@ type memberPlan struct {
 	blobs  bool
 	parts  []partResult
 	ready  int // committed parts
+	// directory writer: the member file while parts are appended to it in order
+	sink     *fileSink
+	next     int // the next part to append
+	appendMu sync.Mutex
 	// blob members (BLOBS entry)
 	blobList  []blobRecord
 	blobsDone bool
@@ -153,57 +158,95 @@ func (c *countWriter) Write(p []byte) (int, error) {
 
 // spool holds stored bytes of a member that cannot be written yet: in memory while
 // the writer's shared budget lasts, then in an unlinked temp file, so nothing is left
-// behind even if the process dies.
+// behind even if the process dies. Memory is held in fixed-size blocks, so a spool
+// never over-allocates by growing a slice.
 type spool struct {
 	dir    string
 	budget *atomic.Int64 // bytes of memory spool still available to the writer
-	mem    []byte
-	held   int64
+	blocks [][]byte
+	held   int64 // bytes of budget taken by blocks
 	f      *os.File
 	size   int64
 }
 
-const spoolChunk = 256 << 10
+const spoolBlock = 256 << 10
 
 func (s *spool) Write(p []byte) (int, error) {
-	if s.f == nil {
-		need := int64(len(s.mem)+len(p)) - s.held
-		if need <= 0 || s.budget.Add(-need) >= 0 {
-			if need > 0 {
-				s.held += need
+	written := 0
+	for s.f == nil && len(p) > 0 {
+		n := len(s.blocks)
+		if n == 0 || len(s.blocks[n-1]) == spoolBlock {
+			if s.budget.Add(-spoolBlock) < 0 {
+				s.budget.Add(spoolBlock)
+				if err := s.toFile(); err != nil {
+					return written, err
+				}
+				break
 			}
-			s.mem = append(s.mem, p...)
-			s.size += int64(len(p))
-			return len(p), nil
+			s.held += spoolBlock
+			s.blocks = append(s.blocks, make([]byte, 0, spoolBlock))
+			n++
 		}
-		s.budget.Add(need)
-		f, err := os.CreateTemp(s.dir, "pgstow-spool-*")
-		if err != nil {
-			return 0, fmt.Errorf("spool: %w", err)
-		}
-		os.Remove(f.Name())
-		if _, err := f.Write(s.mem); err != nil {
-			f.Close()
-			return 0, fmt.Errorf("spool: %w", err)
-		}
-		s.f = f
-		s.budget.Add(s.held)
-		s.held = 0
-		s.mem = nil
+		b := s.blocks[n-1]
+		k := min(spoolBlock-len(b), len(p))
+		s.blocks[n-1] = append(b, p[:k]...)
+		p = p[k:]
+		written += k
+		s.size += int64(k)
+	}
+	if len(p) == 0 {
+		return written, nil
 	}
 	n, err := s.f.Write(p)
 	s.size += int64(n)
 	if err != nil {
-		return n, fmt.Errorf("spool: %w", err)
+		return written + n, fmt.Errorf("spool: %w", err)
 	}
-	return n, nil
+	return written + n, nil
+}
+
+// toFile moves the memory blocks into a new unlinked temp file.
+func (s *spool) toFile() error {
+	f, err := os.CreateTemp(s.dir, "pgstow-spool-*")
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	os.Remove(f.Name())
+	for _, b := range s.blocks {
+		if _, err := f.Write(b); err != nil {
+			f.Close()
+			return fmt.Errorf("spool: %w", err)
+		}
+	}
+	s.f = f
+	s.blocks = nil
+	s.budget.Add(s.held)
+	s.held = 0
+	return nil
 }
 
 func (s *spool) reader(off, n int64) io.Reader {
 	if s.f != nil {
 		return io.NewSectionReader(s.f, off, n)
 	}
-	return bytes.NewReader(s.mem[off : off+n])
+	var rs []io.Reader
+	for _, b := range s.blocks {
+		if n <= 0 {
+			break
+		}
+		if off >= int64(len(b)) {
+			off -= int64(len(b))
+			continue
+		}
+		part := b[off:]
+		off = 0
+		if int64(len(part)) > n {
+			part = part[:n]
+		}
+		n -= int64(len(part))
+		rs = append(rs, bytes.NewReader(part))
+	}
+	return io.MultiReader(rs...)
 }
 
 func (s *spool) Close() {
@@ -211,11 +254,11 @@ func (s *spool) Close() {
 		s.f.Close()
 		s.f = nil
 	}
+	s.blocks = nil
 	if s.held > 0 {
 		s.budget.Add(s.held)
 		s.held = 0
 	}
-	s.mem = nil
 }
 
 func blobMemberName(oid uint32, c Compression) string {
