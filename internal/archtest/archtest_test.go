@@ -14,11 +14,10 @@ const mod = "github.com/pgstow/pgstow/"
 // forbidden maps a package to import-path prefixes it must not import, directly
 // or indirectly (non-test code only).
 var forbidden = map[string][]string{
-	"catalog":          {mod + "format", mod + "dump", mod + "restore", mod + "internal/ui", mod + "internal/pgtest", mod + "cmd"},
-	"format":           {mod + "catalog", mod + "dump", mod + "restore", "github.com/jackc/pgx", mod + "internal/ui", mod + "internal/pgtest", mod + "cmd"},
-	"dump":             {mod + "restore", mod + "internal/ui", mod + "internal/pgtest", mod + "cmd", mod + "bench"},
-	"restore":          {mod + "dump", mod + "catalog", mod + "internal/ui", mod + "internal/pgtest", mod + "cmd", mod + "bench"},
-	"internal/pgident": {mod},
+	"catalog": {mod + "format", mod + "dump", mod + "restore", mod + "internal/ui", mod + "internal/pgtest", mod + "cmd"},
+	"format":  {mod + "catalog", mod + "dump", mod + "restore", "github.com/jackc/pgx", mod + "internal/ui", mod + "internal/pgtest", mod + "cmd"},
+	"dump":    {mod + "restore", mod + "internal/ui", mod + "internal/pgtest", mod + "cmd", mod + "bench"},
+	"restore": {mod + "dump", mod + "catalog", mod + "internal/ui", mod + "internal/pgtest", mod + "cmd", mod + "bench"},
 }
 
 func TestImportRules(t *testing.T) {
