@@ -352,3 +352,34 @@ func TestParseCompression(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifyStreamChecksChecksums(t *testing.T) {
+	var buf bytes.Buffer
+	writeSynth(t, format.NewTarWriter(&buf, format.WriterOptions{}))
+	clean := buf.Bytes()
+	a, err := format.OpenStream(context.Background(), bytes.NewReader(clean))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := format.Verify(context.Background(), a)
+	if err != nil || len(res.Problems) > 0 {
+		t.Fatalf("clean stream: %v %v", err, res.Problems)
+	}
+	if res.Checked < 4 {
+		t.Errorf("checked %d members, want every member", res.Checked)
+	}
+	bad := bytes.Clone(clean)
+	i := bytes.Index(bad, []byte("2500\n"))
+	bad[i] = '9'
+	a, err = format.OpenStream(context.Background(), bytes.NewReader(bad))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = format.Verify(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Problems) != 1 || !errors.Is(res.Problems[0].Err, format.ErrChecksum) || !strings.Contains(res.Problems[0].Member, "4.dat") {
+		t.Errorf("problems: %v", res.Problems)
+	}
+}

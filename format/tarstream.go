@@ -3,6 +3,7 @@ package format
 import (
 	"bufio"
 	"bytes"
+	"hash"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -27,10 +28,21 @@ type tarStream struct {
 	extra  *Extra
 	ended  bool
 	fresh  bool // the current member's header was read but no reader opened
+
+	// Every member's stored bytes are hashed as they pass, so verify can check a
+	// stream against the extra member at its end.
+	hash   hash.Hash64
+	size   int64
+	sums   map[string]storedSum
+}
+
+type storedSum struct {
+	size int64
+	sum  string
 }
 
 func openTarStream(r *bufio.Reader) (Archive, error) {
-	t := &tarStream{r: r, passed: make(map[string]bool)}
+	t := &tarStream{r: r, passed: make(map[string]bool), sums: make(map[string]storedSum)}
 	for {
 		name, err := t.next()
 		if err != nil {
@@ -68,10 +80,22 @@ func (t *tarStream) next() (string, error) {
 	if t.ended {
 		return "", nil
 	}
+	if t.hash != nil && t.left > 0 {
+		n, err := io.CopyN(t.hash, t.r, t.left)
+		t.off += n
+		t.left -= n
+		if err != nil {
+			return "", &MemberError{Member: t.name, Offset: t.off, Err: fmt.Errorf("%w: archive ends inside member", ErrCorrupt)}
+		}
+	}
 	if err := t.discard(t.left + t.pad); err != nil {
 		return "", err
 	}
 	t.left, t.pad = 0, 0
+	if t.hash != nil {
+		t.sums[t.name] = storedSum{size: t.size, sum: checksumHex(t.hash)}
+		t.hash = nil
+	}
 	var h [tarBlock]byte
 	for {
 		n, err := io.ReadFull(t.r, h[:])
@@ -91,6 +115,7 @@ func (t *tarStream) next() (string, error) {
 			continue
 		}
 		t.name, t.left, t.pad = name, size, tarPadding(size)
+		t.hash, t.size = newChecksum(), size
 		t.passed[name] = true
 		t.fresh = true
 		return name, nil
@@ -169,9 +194,10 @@ func (t *tarStream) seek(e *Entry, file string) (string, Algorithm, error) {
 
 func (t *tarStream) readExtra() {
 	var x Extra
-	b, err := io.ReadAll(io.LimitReader(t.r, t.left))
-	t.off += int64(len(b))
-	t.left -= int64(len(b))
+	if t.left > 1<<30 {
+		return
+	}
+	b, err := io.ReadAll(&streamMember{t: t})
 	if err == nil && json.Unmarshal(b, &x) == nil {
 		t.extra = &x
 	}
@@ -193,6 +219,9 @@ func (s *streamMember) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
 	t.off += int64(n)
 	t.left -= int64(n)
+	if t.hash != nil {
+		t.hash.Write(p[:n])
+	}
 	if err == io.EOF && t.left > 0 {
 		return n, &MemberError{Member: t.name, Offset: t.off, Err: fmt.Errorf("%w: archive ends inside member", ErrCorrupt)}
 	}
@@ -288,4 +317,46 @@ func (b *streamBlobs) Close() error {
 		b.cur.Close()
 	}
 	return nil
+}
+
+// checkStored reads the rest of the stream and compares every member's size and
+// checksum with the extra member, which a stream only reaches at its end.
+func (t *tarStream) checkStored() ([]Problem, int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cur != nil {
+		t.cur.Close()
+		t.cur = nil
+	}
+	for {
+		name, err := t.next()
+		if err != nil {
+			return nil, 0, err
+		}
+		if name == "" {
+			break
+		}
+		if name == ExtraMemberName {
+			t.readExtra()
+		}
+	}
+	if t.extra == nil {
+		return nil, 0, nil
+	}
+	var probs []Problem
+	checked := 0
+	for _, m := range t.extra.Members {
+		got, ok := t.sums[m.Name]
+		switch {
+		case !ok:
+			probs = append(probs, Problem{Member: m.Name, Err: fmt.Errorf("%w: member listed in %s is missing", ErrCorrupt, ExtraMemberName)})
+		case got.size != m.Size:
+			probs = append(probs, Problem{Member: m.Name, Err: fmt.Errorf("%w: %d bytes stored, %s says %d", ErrCorrupt, got.size, ExtraMemberName, m.Size)})
+		case got.sum != m.Checksum:
+			probs = append(probs, Problem{Member: m.Name, Err: fmt.Errorf("%w: %s %s, expected %s", ErrChecksum, checksumName, got.sum, m.Checksum)})
+		default:
+			checked++
+		}
+	}
+	return probs, checked, nil
 }

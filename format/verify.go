@@ -137,6 +137,14 @@ func Verify(ctx context.Context, a Archive) (*VerifyResult, error) {
 			}
 		}
 	}
+	if ts, ok := a.(*tarStream); ok {
+		probs, checked, err := ts.checkStored()
+		if err != nil {
+			add("archive", err)
+		}
+		res.Problems = append(res.Problems, probs...)
+		res.Checked += checked
+	}
 	return res, nil
 }
 
