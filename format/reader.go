@@ -72,11 +72,11 @@ func isPlainScript(b []byte) bool {
 
 // seekArchive is an archive whose members can be opened at will.
 type seekArchive struct {
-	src    memberSource
-	toc    *TOC
-	extra  *Extra
-	layout Layout
-	label  string
+	src     memberSource
+	toc     *TOC
+	extra   *Extra
+	layout  Layout
+	label   string
 	extraOf map[int]*Member
 }
 

@@ -3,10 +3,10 @@ package format
 import (
 	"bufio"
 	"bytes"
-	"hash"
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
 	"strings"
 	"sync"
@@ -31,9 +31,9 @@ type tarStream struct {
 
 	// Every member's stored bytes are hashed as they pass, so verify can check a
 	// stream against the extra member at its end.
-	hash   hash.Hash64
-	size   int64
-	sums   map[string]storedSum
+	hash hash.Hash64
+	size int64
+	sums map[string]storedSum
 }
 
 type storedSum struct {
