@@ -47,6 +47,9 @@ type Chunk struct {
 type WriterOptions struct {
 	Compression Compression
 	SpoolDir    string // temp files for tar members that finish out of turn; "" = os.TempDir()
+	// NoSync skips flushing the archive to disk before it is renamed into place
+	// (pg_dump --no-sync): faster, but a crash soon after may lose it.
+	NoSync bool
 }
 
 // Writer writes an archive. The TOC is written first (Begin), so every entry, its

@@ -121,16 +121,17 @@ func (d *dirWriter) member(dumpID int) (*memberPlan, error) {
 
 // fileSink is a file being written through a buffer, counting and hashing.
 type fileSink struct {
-	f  *os.File
+	f  *writebackFile
 	bw *bufio.Writer
 	cw *countWriter
 }
 
-func newFileSink(path string) (*fileSink, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+func newFileSink(path string, noSync bool) (*fileSink, error) {
+	of, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, err
 	}
+	f := &writebackFile{f: of, noSync: noSync}
 	bw := bufio.NewWriterSize(f, 256<<10)
 	return &fileSink{f: f, bw: bw, cw: &countWriter{w: bw, h: newChecksum()}}, nil
 }
@@ -138,9 +139,9 @@ func newFileSink(path string) (*fileSink, error) {
 func (s *fileSink) close() error {
 	err := s.bw.Flush()
 	if err == nil {
-		err = s.f.Sync()
+		err = s.f.sync()
 	}
-	if cerr := s.f.Close(); err == nil {
+	if cerr := s.f.f.Close(); err == nil {
 		err = cerr
 	}
 	return err
@@ -160,7 +161,8 @@ func (d *dirWriter) Part(ctx context.Context, dumpID, index int) (PartWriter, er
 	if index > 0 {
 		name += ".part" + strconv.Itoa(index)
 	}
-	sink, err := newFileSink(filepath.Join(d.tmp, name))
+	// Part files are appended and removed, never kept: no need to sync them.
+	sink, err := newFileSink(filepath.Join(d.tmp, name), d.opts.NoSync || index > 0)
 	if err != nil {
 		return nil, fmt.Errorf("archive: entry %d: %w", dumpID, err)
 	}
@@ -324,7 +326,7 @@ func (b *dirBlobs) Blob(oid uint32) (io.WriteCloser, error) {
 		return nil, fmt.Errorf("archive: large object %d out of OID order", oid)
 	}
 	name := blobMemberName(oid, b.d.opts.Compression)
-	sink, err := newFileSink(filepath.Join(b.d.tmp, name))
+	sink, err := newFileSink(filepath.Join(b.d.tmp, name), b.d.opts.NoSync)
 	if err != nil {
 		return nil, fmt.Errorf("archive: large object %d: %w", oid, err)
 	}
@@ -418,8 +420,10 @@ func (d *dirWriter) Close(ctx context.Context, extra *Extra) error {
 	if err := writeFileSync(filepath.Join(d.tmp, ExtraMemberName), js); err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
-	if err := syncDir(d.tmp); err != nil {
-		return fmt.Errorf("archive: %w", err)
+	if !d.opts.NoSync {
+		if err := syncDir(d.tmp); err != nil {
+			return fmt.Errorf("archive: %w", err)
+		}
 	}
 	if fi, err := os.Stat(d.final); err == nil && fi.IsDir() {
 		if err := os.Remove(d.final); err != nil { // empty, checked at create

@@ -61,7 +61,7 @@ func CreateTar(path string, o WriterOptions) (Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create archive %s: %w", path, err)
 	}
-	t := NewTarWriter(f, o).(*tarWriter)
+	t := NewTarWriter(&writebackFile{f: f, noSync: o.NoSync}, o).(*tarWriter)
 	t.file, t.final = f, path
 	return t, nil
 }
@@ -483,7 +483,7 @@ func (t *tarWriter) Close(ctx context.Context, extra *Extra) error {
 	t.closed = true
 	t.mu.Unlock()
 	if t.file != nil {
-		if err := t.file.Sync(); err != nil {
+		if err := t.out.w.(*writebackFile).sync(); err != nil {
 			return fmt.Errorf("archive: sync %s: %w", t.final, err)
 		}
 		if err := t.file.Close(); err != nil {

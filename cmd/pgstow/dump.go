@@ -47,6 +47,7 @@ type dumpFlags struct {
 	noBlobs          bool
 	splitSize        string
 	spoolDir         string
+	noSync           bool
 }
 
 // defaultDumpJobs is -j's default: parallel, but modest, because each job is a
@@ -113,6 +114,7 @@ leaves nothing that looks like a finished archive.`,
 	fs.BoolVar(&f.noBlobs, "no-large-objects", false, "same as --no-blobs")
 	fs.StringVar(&f.splitSize, "split-size", "", "split tables larger than `SIZE` into ctid ranges dumped in parallel (e.g. 256MB; -1 never splits)")
 	fs.StringVar(&f.spoolDir, "spool-dir", "", "`DIR` for temporary files (tar members finished out of turn; plain format's staging archive)")
+	fs.BoolVar(&f.noSync, "no-sync", false, "do not wait for the archive to be written safely to disk")
 	f.out.bind(fs)
 	return cmd
 }
@@ -275,7 +277,7 @@ func runDump(cmd *cobra.Command, f *dumpFlags) error {
 	}
 	p.opts.Logger = f.out.logger(stderr)
 	toStdout := f.file == "" || f.file == "-"
-	wo := format.WriterOptions{Compression: p.compression, SpoolDir: f.spoolDir}
+	wo := format.WriterOptions{Compression: p.compression, SpoolDir: f.spoolDir, NoSync: f.noSync}
 
 	var sum dump.Summary
 	switch p.layout {
@@ -329,7 +331,7 @@ func dumpPlain(ctx context.Context, cmd *cobra.Command, f *dumpFlags, cfg *pgx.C
 	}
 	defer os.RemoveAll(stage)
 	dir := filepath.Join(stage, "archive")
-	w, err := format.CreateDirectory(dir, format.WriterOptions{Compression: format.Compression{Algorithm: format.AlgLZ4}, SpoolDir: stage})
+	w, err := format.CreateDirectory(dir, format.WriterOptions{Compression: format.Compression{Algorithm: format.AlgLZ4}, SpoolDir: stage, NoSync: true})
 	if err != nil {
 		return dump.Summary{}, err
 	}
