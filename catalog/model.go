@@ -58,6 +58,9 @@ type TableData struct {
 	Bytes     int64  // pg_relation_size estimate, for scheduling largest first
 	Rows      int64  // reltuples estimate (-1 unknown)
 	RelKind   byte   // 'r', 'm' (never streamed), 'p' (never streamed), 'f'
+	// Where limits the rows to dump: the condition pg_extension.extcondition
+	// gives an extension's configuration table ("WHERE …"), "" for all rows.
+	Where string
 }
 
 // Catalog is one database's schema in dump order.

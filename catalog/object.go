@@ -68,6 +68,7 @@ const (
 	prioPolicy
 	prioPublication
 	prioPublicationRel
+	prioPublicationTableInSchema
 	prioDefaultACL
 	prioEventTrigger
 	prioRefreshMatview
@@ -94,6 +95,13 @@ type object struct {
 	deps []objKey
 	// firstDep, when set, is put first in Entry.Deps (TABLE DATA → TABLE).
 	firstDep *objKey
+	// inline records, for a table, the dependencies that come from parts
+	// printed inside its CREATE TABLE (column defaults, CHECK constraints),
+	// keyed by the part, so that a loop through one can be broken by dumping
+	// the part separately.
+	inline map[objKey][]objKey
+	// rel is the relation a TABLE object was built from.
+	rel *relInfo
 	// index in the pre-sorted slice, used by the topological sort.
 	idx int
 	// after holds the indexes of objects this one must follow (resolved deps).

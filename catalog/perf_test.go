@@ -1,0 +1,48 @@
+package catalog
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/pgstow/pgstow/internal/pgtest"
+)
+
+// TestLoadManyTables: a database with 10,000 tables (with primary keys,
+// defaults, indexes and comments) loads in under 10 s.
+func TestLoadManyTables(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	pgtest.ForEachVersion(t, func(t *testing.T, s *pgtest.Server) {
+		db := s.NewDB(t)
+		db.Exec(t, `CREATE SCHEMA many`)
+		// Batches keep the lock table of the creating transaction small.
+		for b := 0; b < 10000; b += 500 {
+			db.Exec(t, fmt.Sprintf(`DO $$
+BEGIN
+  FOR i IN %d..%d LOOP
+    EXECUTE format('CREATE TABLE many.t%%s (id int PRIMARY KEY, name text NOT NULL DEFAULT ''x'', v numeric(10,2), created timestamptz DEFAULT now())', i);
+    EXECUTE format('CREATE INDEX ON many.t%%s (name)', i);
+    EXECUTE format('COMMENT ON TABLE many.t%%s IS ''table %%s''', i, i);
+  END LOOP;
+END $$;`, b+1, b+500))
+		}
+		start := time.Now()
+		c := load(t, db, Options{})
+		took := time.Since(start)
+		t.Logf("loaded %d entries in %v", len(c.Entries), took)
+		if took > 10*time.Second {
+			t.Errorf("Load took %v, want < 10s", took)
+		}
+		n := 0
+		for _, e := range c.Entries {
+			if e.Desc == "TABLE" {
+				n++
+			}
+		}
+		if n != 10000 {
+			t.Errorf("got %d TABLE entries, want 10000", n)
+		}
+	})
+}
