@@ -284,3 +284,17 @@ func find(t *testing.T, c *Catalog, desc, tag string) *Entry {
 }
 
 var _ = regexp.MustCompile
+
+// TestRoundTripOracleFixture replays the TOC of the comparison oracle's own
+// fixture (written independently of this package).
+func TestRoundTripOracleFixture(t *testing.T) {
+	pgtest.ForEachVersion(t, func(t *testing.T, s *pgtest.Server) {
+		src := s.NewDB(t)
+		src.ExecFile(t, "../internal/pgtest/testdata/compare_fixture.sql")
+		c := load(t, src, Options{})
+		checkInvariants(t, c)
+		dst := s.NewDB(t)
+		restore(t, c, dst)
+		pgtest.AssertSameSchema(t, src, dst)
+	})
+}

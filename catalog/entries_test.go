@@ -126,6 +126,22 @@ func TestEntryProperties(t *testing.T) {
 			t.Errorf("CLUSTER ON missing")
 		}
 
+		// Every INDEX defn starts with the server's own deparse (plain indexes
+		// are spelled by the package, the rest by pg_get_indexdef).
+		nIdx := 0
+		for _, e := range c.Entries {
+			if e.Desc != "INDEX" {
+				continue
+			}
+			nIdx++
+			want := src.QueryString(t, "SELECT pg_catalog.pg_get_indexdef($1::oid)", e.OID) + ";\n"
+			if !strings.HasPrefix(e.Create, want) {
+				t.Errorf("INDEX %q:\n got %q\nwant %q", e.Tag, e.Create, want)
+			}
+		}
+		if nIdx < 10 {
+			t.Errorf("only %d INDEX entries", nIdx)
+		}
 		cm := find(t, c, "COMMENT", "TABLE t1")
 		if cm.Section != SectionNone || len(cm.Deps) != 1 || cm.Deps[0] != t1.ID || pos[cm] != pos[t1]+1 || cm.Drop != "" {
 			t.Errorf("COMMENT TABLE t1 must follow its table: %+v", cm)

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -111,8 +112,17 @@ func (l *loader) loadIndexes() error {
 		statCond = "a.attstattarget IS NOT NULL AND a.attstattarget >= 0"
 	}
 	stats = `st.stats`
+	// pg_get_indexdef costs ~0.1 ms per index; plain btree indexes on columns
+	// with default opclasses, collations and ordering are spelled here instead.
+	nnd := ""
+	if l.v.AtLeast(15) {
+		nnd = " AND NOT i.indnullsnotdistinct"
+	}
+	simple := `(sk.ok AND i.indexprs IS NULL AND i.indpred IS NULL AND ic.reloptions IS NULL AND i.indnkeyatts = i.indnatts
+    AND ic.relkind = 'i' AND am.amname = 'btree'` + nnd + `)`
 	sql := `SELECT i.indexrelid, i.indrelid, ic.relname, ic.relnamespace,
-  CASE WHEN con.oid IS NULL THEN pg_catalog.pg_get_indexdef(i.indexrelid) ELSE '' END,
+  CASE WHEN con.oid IS NULL AND NOT ` + simple + ` THEN pg_catalog.pg_get_indexdef(i.indexrelid) ELSE '' END,
+  ` + simple + `, sk.cols, i.indisunique,
   coalesce(ts.spcname, ''),
   i.indisclustered, i.indisreplident,
   coalesce(con.oid, 0),
@@ -130,20 +140,33 @@ LEFT JOIN (SELECT a.attrelid, pg_catalog.array_agg(a.attnum || ' ' || a.attstatt
 JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
 LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = ic.reltablespace
+LEFT JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+CROSS JOIN LATERAL (
+  SELECT coalesce(pg_catalog.bool_and(coalesce(k.attnum > 0 AND k.opt = 0 AND oc.opcdefault AND oc.opcintype = a.atttypid
+      AND k.coll = a.attcollation, false)), false) AS ok,
+    pg_catalog.array_agg(coalesce(a.attname::text, '') ORDER BY k.n) AS cols
+  FROM unnest(i.indkey::int2[], i.indclass::oid[], i.indcollation::oid[], i.indoption::int2[])
+    WITH ORDINALITY AS k(attnum, opc, coll, opt, n)
+  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+  LEFT JOIN pg_catalog.pg_opclass oc ON oc.oid = k.opc) sk
 WHERE t.relkind IN ('r', 'p', 'm') AND n.nspname <> 'information_schema'
   AND n.nspname !~ '^pg_(catalog$|toast|temp_)'
 ORDER BY i.indexrelid`
 	return l.query(sql, func(row pgx.Rows) error {
 		var oid, rel, nsp, con, parent, pnsp, prel uint32
 		var name, def, ts, pname string
-		var clustered, replident bool
-		var stats []string
-		if err := row.Scan(&oid, &rel, &name, &nsp, &def, &ts, &clustered, &replident, &con, &parent, &pname, &pnsp, &prel, &stats); err != nil {
+		var clustered, replident, simple, unique bool
+		var stats, cols []string
+		if err := row.Scan(&oid, &rel, &name, &nsp, &def, &simple, &cols, &unique, &ts, &clustered, &replident, &con,
+			&parent, &pname, &pnsp, &prel, &stats); err != nil {
 			return err
 		}
 		r := l.rels[rel]
 		if r == nil || !r.dump || l.extMember[objKey{classPgClass, oid}] {
 			return nil
+		}
+		if con == 0 && simple {
+			def = simpleIndexDef(name, r.qualified(), unique, cols)
 		}
 		ns := l.nsName(nsp)
 		qi := qualify(ns, name)
@@ -185,4 +208,22 @@ ORDER BY i.indexrelid`
 		}
 		return nil
 	})
+}
+
+// simpleIndexDef spells a plain btree index the way pg_get_indexdef does.
+func simpleIndexDef(name, table string, unique bool, cols []string) string {
+	var b strings.Builder
+	b.WriteString("CREATE ")
+	if unique {
+		b.WriteString("UNIQUE ")
+	}
+	b.WriteString("INDEX " + quoteIdent(name) + " ON " + table + " USING btree (")
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quoteIdent(c))
+	}
+	b.WriteString(")")
+	return b.String()
 }

@@ -56,6 +56,11 @@ type seqOwnerInfo struct {
 
 // Load reads the schema of the connected database through q (normally a
 // REPEATABLE READ transaction) and returns its TOC entries in pg_dump order.
+//
+// It sets the session's search_path to the empty string so that deparsed
+// definitions are schema-qualified. Reading each sequence's state takes an
+// AccessShareLock on it until the transaction ends (as pg_dump does), so the
+// server's lock table must hold one lock per dumped sequence.
 func Load(ctx context.Context, q Querier, o Options) (*Catalog, error) {
 	if o.SchemaOnly && o.DataOnly {
 		return nil, fmt.Errorf("catalog: SchemaOnly and DataOnly are mutually exclusive")
@@ -325,7 +330,8 @@ func (l *loader) nsName(oid uint32) string {
 }
 
 func (l *loader) loadExtensions() error {
-	if l.f.tablesOnly() {
+	// Like pg_dump, schema or table patterns leave extensions out.
+	if l.f.tablesOnly() || l.f.hasSchemaInclude() {
 		return nil
 	}
 	return l.query(`SELECT x.oid, x.extname, x.extnamespace, x.extversion, pg_catalog.pg_get_userbyid(x.extowner),
@@ -337,9 +343,6 @@ FROM pg_catalog.pg_extension x WHERE x.oid >= 16384`, func(r pgx.Rows) error {
 		var conds []string
 		if err := r.Scan(&oid, &name, &nsp, &ver, &owner, &config, &conds); err != nil {
 			return err
-		}
-		if l.f.hasSchemaInclude() && !l.nsDumped(nsp) {
-			return nil
 		}
 		for i, t := range config {
 			cond := ""

@@ -180,6 +180,7 @@ func TestFilters(t *testing.T) {
 		}
 		find(t, only, "TABLE", "My Table")
 		find(t, only, "SEQUENCE", "My Seq")
+		restore(t, only, s.NewDB(t))
 
 		tabs := load(t, src, Options{Filter: Filter{IncludeTables: []string{"s1.t1", `"select".*`}, ExcludeTables: []string{`"select".v*`},
 			ExcludeTableData: []string{"s1.t1"}}})

@@ -18,7 +18,7 @@ type memArchive struct {
 	chunks map[int][]string // dumpId -> chunk texts (no terminator)
 	blobs  map[int][]memBlob
 	seq    bool
-	next   int // sequential: index into toc entries of the next readable data
+	next   int          // sequential: index into toc entries of the next readable data
 	failAt map[int]bool // dumpIds whose data read fails mid-way
 }
 

@@ -103,8 +103,8 @@ func qualifiedName(e *format.Entry) string {
 
 type nopProgress struct{}
 
-func (nopProgress) TableStarted(string, int64)  {}
-func (nopProgress) Add(string, int64, int64)    {}
-func (nopProgress) TableDone(string, error)     {}
+func (nopProgress) TableStarted(string, int64) {}
+func (nopProgress) Add(string, int64, int64)   {}
+func (nopProgress) TableDone(string, error)    {}
 
 func hasPrefix(s, p string) bool { return strings.HasPrefix(s, p) }

@@ -143,9 +143,13 @@ func plan(toc *format.TOC, o *Options) ([]*job, []string) {
 	entries := toc.Entries
 	if len(o.UseList) > 0 {
 		seen := map[int]bool{}
+		byID := make(map[int]*format.Entry, len(toc.Entries))
+		for _, e := range toc.Entries {
+			byID[e.DumpID] = e
+		}
 		entries = nil
 		for _, id := range o.UseList {
-			e := toc.Entry(id)
+			e := byID[id]
 			switch {
 			case e == nil:
 				warnings = append(warnings, fmt.Sprintf("could not find entry for ID %d", id))

@@ -26,6 +26,7 @@ type restorer struct {
 	jobs   []*job
 	cancel context.CancelCauseFunc
 
+	byID      map[int]*format.Entry
 	members   map[int]*format.Member // pgstow extra members by dumpId
 	sizes     map[int]int64          // estimated data size by dumpId
 	tableData map[int][]int          // table dumpId -> its TABLE DATA dumpIds
@@ -144,6 +145,10 @@ func newRestorer(a format.Archive, o Options) (*restorer, error) {
 			r.sizes[m.DumpID] = m.Size
 		}
 	}
+	r.byID = make(map[int]*format.Entry, len(toc.Entries))
+	for _, e := range toc.Entries {
+		r.byID[e.DumpID] = e
+	}
 	r.estimateOffsets()
 	for _, e := range toc.Entries {
 		if e.Desc == "TABLE DATA" && len(e.Deps) > 0 {
@@ -152,6 +157,9 @@ func newRestorer(a format.Archive, o Options) (*restorer, error) {
 	}
 	return r, nil
 }
+
+// entry returns the TOC entry with the given dumpId, or nil.
+func (r *restorer) entry(id int) *format.Entry { return r.byID[id] }
 
 // estimateOffsets sizes the data of custom archives from the gaps between data
 // offsets, when pgstow's extra member gave no sizes.
@@ -239,6 +247,7 @@ func (r *restorer) run(ctx context.Context, cfg *pgx.ConnConfig) error {
 		}
 	}
 
+	r.log.Info("restoring", "entries", len(jobs), "jobs", r.o.Jobs, "database", cfg.Database)
 	if r.o.Jobs <= 1 {
 		for pass := passMain; pass <= passPostACL; pass++ {
 			for _, j := range jobs {
@@ -260,6 +269,7 @@ func (r *restorer) run(ctx context.Context, cfg *pgx.ConnConfig) error {
 				rest = append(rest, j)
 			}
 		}
+		r.log.Info("pre-data done; parallel phase", "entries", len(rest))
 		if !r.stopped(ctx) && len(rest) > 0 {
 			if err := r.parallel(ctx, cfg, leader, rest); err != nil {
 				return err
@@ -340,7 +350,7 @@ func (r *restorer) runJob(ctx context.Context, s *session, j *job, chunk int) bo
 	}
 	ok := true
 	if j.runsDefn() && chunk < 0 {
-		sql := definition(r.toc, e, &r.o)
+		sql := definition(r.entry, e, &r.o)
 		if j.splitIndex != "" {
 			sql = j.splitIndex
 		}

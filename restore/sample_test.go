@@ -90,8 +90,8 @@ func sampleArchive(chunked bool) *memArchive {
 		Tablespace: str(""), Deps: []int{small.DumpID},
 		Defn: "CREATE INDEX small_big_idx ON s1.small USING btree (big_id);\n", DropStmt: "DROP INDEX s1.small_big_idx;\n"})
 	m.add(format.Entry{Tag: "small small_big_id_fkey", Desc: "FK CONSTRAINT", Section: format.SectionPostData, Namespace: "s1", Owner: ownerRole,
-		Deps: []int{small.DumpID, bigPK.DumpID},
-		Defn: "ALTER TABLE ONLY s1.small\n    ADD CONSTRAINT small_big_id_fkey FOREIGN KEY (big_id) REFERENCES s1.big(id);\n",
+		Deps:     []int{small.DumpID, bigPK.DumpID},
+		Defn:     "ALTER TABLE ONLY s1.small\n    ADD CONSTRAINT small_big_id_fkey FOREIGN KEY (big_id) REFERENCES s1.big(id);\n",
 		DropStmt: "ALTER TABLE ONLY s1.small DROP CONSTRAINT small_big_id_fkey;\n"})
 	m.add(format.Entry{Tag: "TABLE big", Desc: "ACL", Section: format.SectionNone, Namespace: "s1", Owner: ownerRole,
 		Deps: []int{big.DumpID}, Defn: "GRANT SELECT ON TABLE s1.big TO " + readerRole + ";\n"})

@@ -94,7 +94,7 @@ type scheduler struct {
 }
 
 func (r *restorer) tableOf(id int) (int, bool) {
-	e := r.toc.Entry(id)
+	e := r.entry(id)
 	if e == nil {
 		return 0, false
 	}
@@ -116,7 +116,7 @@ func (r *restorer) plainTable(e *format.Entry) bool {
 	n := 0
 	ok := true
 	for _, d := range e.Deps {
-		if de := r.toc.Entry(d); de != nil && de.Desc == "TABLE" {
+		if de := r.entry(d); de != nil && de.Desc == "TABLE" {
 			n++
 			ok = ok && de.TableAM != ""
 		}
@@ -144,7 +144,7 @@ func (r *restorer) newScheduler(jobs []*job) *scheduler {
 			}
 			if postData {
 				// A post-data entry that needs a table needs its data loaded.
-				if de := r.toc.Entry(d); de != nil && de.Desc == "TABLE" {
+				if de := r.entry(d); de != nil && de.Desc == "TABLE" {
 					for _, td := range r.tableData[d] {
 						if dn := byID[td]; dn != nil && dn != n {
 							deps[dn] = true

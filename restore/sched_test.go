@@ -161,3 +161,54 @@ func shareTable(r *restorer, a, b *job) bool {
 
 // indexLike: an INDEX, or a constraint built as a unique index first.
 func indexLike(j *job) bool { return j.e.Desc == "INDEX" || j.splitIndex != "" }
+
+// TestSchedulerLargeTOC: a TOC with tens of thousands of entries is planned and
+// scheduled without quadratic blow-ups (this would take minutes otherwise).
+func TestSchedulerLargeTOC(t *testing.T) {
+	m := newMem()
+	const n = 10000
+	tables := make([]int, n)
+	for i := range tables {
+		tables[i] = m.add(format.Entry{Tag: "t", Desc: "TABLE", Namespace: "s", Section: format.SectionPreData, Defn: "x", TableAM: "heap"}).DumpID
+	}
+	for i := range tables {
+		m.add(format.Entry{Tag: "t", Desc: "TABLE DATA", Namespace: "s", Section: format.SectionData, HadDumper: true, Deps: []int{tables[i]}})
+	}
+	for i := range tables {
+		m.add(format.Entry{Tag: "i", Desc: "INDEX", Namespace: "s", Section: format.SectionPostData, Defn: "x", Deps: []int{tables[i]}})
+		m.add(format.Entry{Tag: "c", Desc: "CONSTRAINT", Namespace: "s", Section: format.SectionPostData, Defn: "x", Deps: []int{tables[i]}})
+		m.add(format.Entry{Tag: "f", Desc: "FK CONSTRAINT", Namespace: "s", Section: format.SectionPostData, Defn: "x", Deps: []int{tables[i], tables[(i+1)%n]}})
+	}
+	start := time.Now()
+	r, err := newRestorer(m, Options{Jobs: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rest []*job
+	for _, j := range r.jobs {
+		if j.section != format.SectionPreData {
+			rest = append(rest, j)
+		}
+	}
+	s := r.newScheduler(rest)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	count := 0
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := s.next(); it != nil; it = s.next() {
+				mu.Lock()
+				count++
+				mu.Unlock()
+				s.finish(it, true)
+			}
+		}()
+	}
+	wg.Wait()
+	if count != 4*n {
+		t.Errorf("ran %d of %d items", count, 4*n)
+	}
+	t.Logf("%d entries planned and scheduled in %v", len(m.toc.Entries), time.Since(start))
+}

@@ -166,7 +166,7 @@ func (sw *scriptWriter) write(ctx context.Context) error {
 func (sw *scriptWriter) entry(ctx context.Context, j *job) error {
 	r, e := sw.r, j.e
 	if j.runsDefn() {
-		sql := definition(r.toc, e, &r.o)
+		sql := definition(r.entry, e, &r.o)
 		sw.settings(e)
 		sw.header(e, false)
 		if sql != "" {

@@ -171,7 +171,7 @@ func blobOIDs(e *format.Entry) []string {
 }
 
 // definition is the SQL that creates e (its defn, adjusted as pg_restore does).
-func definition(toc *format.TOC, e *format.Entry, o *Options) string {
+func definition(lookup func(int) *format.Entry, e *format.Entry, o *Options) string {
 	switch {
 	case e.Desc == "BLOB METADATA":
 		var b strings.Builder
@@ -183,7 +183,7 @@ func definition(toc *format.TOC, e *format.Entry, o *Options) string {
 		}
 		return b.String()
 	case e.Desc == "ACL" && strings.HasPrefix(e.Tag, "LARGE OBJECTS "):
-		return expandLOACL(toc, e)
+		return expandLOACL(lookup, e)
 	case o.NoOwner && e.Desc == "SCHEMA" && !strings.HasPrefix(e.Defn, "--"):
 		return "CREATE SCHEMA " + quoteIdent(e.Tag) + ";\n"
 	}
@@ -194,10 +194,10 @@ func definition(toc *format.TOC, e *format.Entry, o *Options) string {
 // tag "LARGE OBJECTS first..last") for each OID of the group: the defn names the
 // first OID and the BLOB METADATA entry it depends on lists all of them. Without
 // the metadata at hand, the defn is used as is.
-func expandLOACL(toc *format.TOC, e *format.Entry) string {
+func expandLOACL(lookup func(int) *format.Entry, e *format.Entry) string {
 	var oids []string
 	for _, d := range e.Deps {
-		if m := toc.Entry(d); m != nil && m.Desc == "BLOB METADATA" {
+		if m := lookup(d); m != nil && m.Desc == "BLOB METADATA" {
 			oids = blobOIDs(m)
 			break
 		}

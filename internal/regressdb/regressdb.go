@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -272,7 +273,11 @@ func buildDB(ctx context.Context, s *pgtest.Server) (string, error) {
 	if os.Getenv("PGSTOW_REGRESSDB_KEEP") == "" {
 		defer os.RemoveAll(out)
 	}
-	for _, d := range []string{out, filepath.Join(out, "results"), filepath.Join(out, "testtablespace")} {
+	// Before 14 pg_regress writes the suite's input/*.source files, converted, to sql/
+	// and expected/ of the output directory, which the Makefile normally creates.
+	dirs := []string{out, filepath.Join(out, "results"), filepath.Join(out, "testtablespace"),
+		filepath.Join(out, "sql"), filepath.Join(out, "expected")}
+	for _, d := range dirs {
 		if err := os.MkdirAll(d, 0o777); err != nil {
 			return "", fmt.Errorf("create %s: %w", d, err)
 		}
@@ -284,6 +289,11 @@ func buildDB(ctx context.Context, s *pgtest.Server) (string, error) {
 		return "", err
 	}
 
+	schedule, skipped, err := writeSchedule(s, src, clientDir, out)
+	if err != nil {
+		return "", err
+	}
+
 	args := []string{
 		"--host=127.0.0.1", "--port=" + strconv.Itoa(s.Port), "--user=postgres",
 		"--dbname=" + Name,
@@ -291,16 +301,23 @@ func buildDB(ctx context.Context, s *pgtest.Server) (string, error) {
 		"--inputdir=" + src,
 		"--outputdir=" + out,
 		"--dlpath=" + filepath.Join(suite, "lib"),
-		"--schedule=" + filepath.Join(src, "parallel_schedule"),
+		"--schedule=" + schedule,
 		"--max-connections=20",
 	}
 	cmd := exec.CommandContext(ctx, pgRegress, args...)
 	cmd.Dir = out
+	// On timeout end pg_regress and its psql children, which hold the output pipe.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second
 	cmd.Env = append(s.Env(), "LC_ALL=C", "LANG=C", "PGAPPNAME=pgstow_regressdb")
 	var log bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &log, &log
 	runErr := cmd.Run()
 	summary := summarize(log.String())
+	if len(skipped) > 0 {
+		summary += "\nskipped (psql of " + clientDir + " is older than the server and would loop on \\watch): " + strings.Join(skipped, " ")
+	}
 	if os.Getenv("PGSTOW_REGRESSDB_KEEP") != "" {
 		summary += "\npg_regress output kept in " + out
 	}
@@ -331,6 +348,64 @@ func buildDB(ctx context.Context, s *pgtest.Server) (string, error) {
 		return summary, fmt.Errorf("end sessions on %s: %w", Name, err)
 	}
 	return summary, nil
+}
+
+// writeSchedule writes the suite's parallel_schedule to dir, without the tests that
+// cannot run with the psql at hand: a psql older than the server does not know the
+// newer \watch options and loops forever on them. It returns the schedule's path and
+// the tests left out.
+func writeSchedule(s *pgtest.Server, src, psqlBin, dir string) (string, []string, error) {
+	b, err := os.ReadFile(filepath.Join(src, "parallel_schedule"))
+	if err != nil {
+		return "", nil, fmt.Errorf("read schedule: %w", err)
+	}
+	psqlMajor, err := toolMajor(filepath.Join(psqlBin, "psql"))
+	if err != nil {
+		return "", nil, err
+	}
+	var out strings.Builder
+	var skipped []string
+	for _, line := range strings.Split(string(b), "\n") {
+		rest, ok := strings.CutPrefix(line, "test:")
+		if !ok || psqlMajor >= s.Major {
+			out.WriteString(line + "\n")
+			continue
+		}
+		var keep []string
+		for _, test := range strings.Fields(rest) {
+			sql, err := os.ReadFile(filepath.Join(src, "sql", test+".sql"))
+			if err == nil && bytes.Contains(sql, []byte("\\watch")) {
+				skipped = append(skipped, test)
+				continue
+			}
+			keep = append(keep, test)
+		}
+		if len(keep) > 0 {
+			out.WriteString("test: " + strings.Join(keep, " ") + "\n")
+		}
+	}
+	p := filepath.Join(dir, "schedule")
+	if err := os.WriteFile(p, []byte(out.String()), 0o644); err != nil {
+		return "", nil, fmt.Errorf("write schedule: %w", err)
+	}
+	return p, skipped, nil
+}
+
+// toolMajor runs "tool --version" and returns its major.
+func toolMajor(tool string) (int, error) {
+	out, err := exec.Command(tool, "--version").Output()
+	if err != nil {
+		return 0, fmt.Errorf("%s --version: %w", tool, err)
+	}
+	f := strings.Fields(string(out)) // "psql (PostgreSQL) 15.18 (Debian …)"
+	if len(f) < 3 {
+		return 0, fmt.Errorf("%s --version: unexpected output %q", tool, out)
+	}
+	m, err := strconv.Atoi(strings.SplitN(f[2], ".", 2)[0])
+	if err != nil {
+		return 0, fmt.Errorf("%s --version: unexpected output %q", tool, out)
+	}
+	return m, nil
 }
 
 // psqlDir returns a directory holding psql for pg_regress: the server's own if it
