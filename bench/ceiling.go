@@ -101,7 +101,7 @@ func copyToFile(ctx context.Context, conn *pgconn.PgConn, k chunk) (int64, error
 		return 0, err
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	tag, err := conn.CopyTo(ctx, w, k.copyTo())
+	_, err = conn.CopyTo(ctx, w, k.copyTo())
 	if err == nil {
 		err = w.Flush()
 	}
@@ -111,7 +111,6 @@ func copyToFile(ctx context.Context, conn *pgconn.PgConn, k chunk) (int64, error
 	if err != nil {
 		return 0, fmt.Errorf("ceiling: copy %s to %s: %w", k.Table, k.Files[0], err)
 	}
-	_ = tag
 	info, err := os.Stat(k.Files[0])
 	if err != nil {
 		return 0, err

@@ -21,6 +21,7 @@ type conInfo struct {
 	indid     uint32
 	parent    uint32
 	key1      int16
+	frel      uint32 // referenced table of a foreign key
 	obj       *object
 }
 
@@ -28,7 +29,7 @@ func (l *loader) loadConstraints() error {
 	l.domainCons = map[uint32][]*conInfo{}
 	sql := `SELECT con.oid, con.conname, con.contype::text, con.conrelid, con.contypid,
   pg_catalog.pg_get_constraintdef(con.oid), con.conislocal, con.convalidated, con.connoinherit, con.conindid,
-  con.conparentid, coalesce(con.conkey[1], 0)
+  con.conparentid, coalesce(con.conkey[1], 0), con.confrelid
 FROM pg_catalog.pg_constraint con
 LEFT JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 LEFT JOIN pg_catalog.pg_type t ON t.oid = con.contypid
@@ -39,7 +40,7 @@ ORDER BY con.oid`
 		c := &conInfo{}
 		var typ string
 		if err := row.Scan(&c.oid, &c.name, &typ, &c.rel, &c.typid, &c.def, &c.isLocal, &c.validated,
-			&c.noInherit, &c.indid, &c.parent, &c.key1); err != nil {
+			&c.noInherit, &c.indid, &c.parent, &c.key1, &c.frel); err != nil {
 			return err
 		}
 		c.typ = typ[0]
@@ -80,6 +81,9 @@ ORDER BY con.oid`
 			l.addConstraintObj(r, c, "CONSTRAINT", prioConstraint, true)
 			l.alias[objKey{classPgClass, c.indid}] = k
 		case 'f':
+			if c.frel != c.rel {
+				l.fks = append(l.fks, [2]uint32{c.rel, c.frel})
+			}
 			if !r.dump || c.parent != 0 {
 				return nil
 			}

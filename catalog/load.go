@@ -35,6 +35,8 @@ type loader struct {
 	depRows    []depRow
 	dbEntries  []*Entry
 	anon       uint32
+	// fks are (referencing, referenced) table pairs of foreign keys.
+	fks [][2]uint32
 	// extConfig maps the configuration tables of dumped extensions to their
 	// row filter.
 	extConfig map[uint32]string

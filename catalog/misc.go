@@ -407,4 +407,14 @@ func (l *loader) applyOptions() {
 			}
 		}
 	}
+	if l.o.DataOnly {
+		// Like pg_dump --data-only, load referenced tables first so that the
+		// rows satisfy foreign keys (loops are broken arbitrarily).
+		for _, fk := range l.fks {
+			from := l.byKey[objKey{pseudoTableData, fk[0]}]
+			if from != nil && l.byKey[objKey{pseudoTableData, fk[1]}] != nil {
+				from.deps = append(from.deps, objKey{pseudoTableData, fk[1]})
+			}
+		}
+	}
 }

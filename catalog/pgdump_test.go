@@ -46,7 +46,11 @@ func tocList(c *Catalog) []string {
 	var lines []string
 	for _, e := range c.Entries {
 		switch e.Desc {
-		case "ENCODING", "STDSTRINGS", "SEARCHPATH":
+		case "ENCODING", "STDSTRINGS", "SEARCHPATH", "DATABASE", "DATABASE PROPERTIES":
+			// pg_restore -l hides these (the DATABASE ones unless -C).
+			continue
+		}
+		if strings.HasPrefix(e.Tag, "DATABASE ") && (e.Desc == "COMMENT" || e.Desc == "ACL") {
 			continue
 		}
 		ns := e.Namespace
@@ -69,6 +73,24 @@ func TestMatchesPgDump(t *testing.T) {
 		_ = context.Background()
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("TOC differs from pg_dump's (-pg_dump +ours):\n%s", lineDiff(want, got))
+		}
+		for _, v := range []struct {
+			args []string
+			o    Options
+		}{
+			{[]string{"--schema-only"}, Options{SchemaOnly: true}},
+			{[]string{"--data-only"}, Options{DataOnly: true}},
+			{[]string{"--no-comments", "--no-acl", "--no-blobs"}, Options{NoComments: true, NoACL: true, NoBlobs: true}},
+			{[]string{"--create"}, Options{Create: true}},
+			{[]string{"-n", "\"My Schema\""}, Options{Filter: Filter{IncludeSchemas: []string{`"My Schema"`}}}},
+			{[]string{"-t", "s1.t*", "-T", "s1.t2", "--exclude-table-data", "s1.t1"},
+				Options{Filter: Filter{IncludeTables: []string{"s1.t*"}, ExcludeTables: []string{"s1.t2"}, ExcludeTableData: []string{"s1.t1"}}}},
+		} {
+			want := pgDumpList(t, src, v.args...)
+			got := tocList(load(t, src, v.o))
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("pg_dump %v: TOC differs (-pg_dump +ours):\n%s", v.args, lineDiff(want, got))
+			}
 		}
 	})
 }

@@ -15,6 +15,28 @@ func (l *loader) order() []*object {
 		sortObjects(l.objs)
 		l.resolveAll()
 	}
+	// Remaining loops (foreign keys between TABLE DATA in data-only mode, …)
+	// are broken by dropping, inside each loop, the dependencies on objects
+	// that sort later, so that the loop's members keep their sorted places.
+	for _, scc := range stronglyConnected(l.objs) {
+		if len(scc) < 2 {
+			continue
+		}
+		in := map[int]bool{}
+		for _, i := range scc {
+			in[i] = true
+		}
+		for _, i := range scc {
+			o := l.objs[i]
+			kept := o.after[:0]
+			for _, j := range o.after {
+				if !in[j] || j < i {
+					kept = append(kept, j)
+				}
+			}
+			o.after = kept
+		}
+	}
 	return topoSort(l.objs)
 }
 

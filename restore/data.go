@@ -7,20 +7,34 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/pgstow/pgstow/format"
 )
 
 // countingReader reports bytes read to the progress sink and the summary.
+//
+// pgconn's CopyFrom reads its source in a goroutine that it does not always wait
+// for when the connection fails; detach waits for a Read in progress and makes
+// later ones fail, so the archive reader can be closed safely afterwards.
 type countingReader struct {
-	r    io.Reader
-	r0   *restorer
-	name string
-	n    int64
-	err  error // the first read error other than io.EOF
+	mu       sync.Mutex
+	r        io.Reader
+	r0       *restorer
+	name     string
+	n        int64
+	err      error // the first read error other than io.EOF
+	detached bool
 }
 
+var errDetached = errors.New("copy source closed")
+
 func (c *countingReader) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.detached {
+		return 0, errDetached
+	}
 	n, err := c.r.Read(p)
 	if n > 0 {
 		c.n += int64(n)
@@ -30,6 +44,14 @@ func (c *countingReader) Read(p []byte) (int, error) {
 		c.err = err
 	}
 	return n, err
+}
+
+// detach stops further reads and returns the bytes read and the read error.
+func (c *countingReader) detach() (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.detached = true
+	return c.n, c.err
 }
 
 // freezeTable reports whether e may be loaded with TRUNCATE + COPY FREEZE: its
@@ -81,9 +103,10 @@ func (r *restorer) copyData(ctx context.Context, s *session, e *format.Entry, ch
 	}
 	defer rc.Close()
 	cr := &countingReader{r: rc, r0: r, name: name}
-	defer func() {
+	defer func() { // before rc.Close
+		n, _ := cr.detach()
 		r.mu.Lock()
-		r.sum.Bytes += cr.n
+		r.sum.Bytes += n
 		r.mu.Unlock()
 	}()
 
@@ -138,9 +161,9 @@ func (r *restorer) copyData(ctx context.Context, s *session, e *format.Entry, ch
 	}
 	tag, err := s.conn.PgConn().CopyFrom(ctx, bufio.NewReaderSize(cr, 256<<10), copySQL)
 	if err != nil {
-		if cr.err != nil {
+		if _, rerr := cr.detach(); rerr != nil {
 			// The archive failed; the server only saw the COPY cancelled.
-			return abort("read", cr.err)
+			return abort("read", rerr)
 		}
 		return abort("copy", err)
 	}

@@ -339,10 +339,11 @@ func (r *restorer) runJob(ctx context.Context, s *session, j *job, chunk int) bo
 	}
 	exec := func(step, sql string, settings bool) func() error {
 		return func() error {
+			stmt := sql
 			if settings {
-				sql = r.entrySettings(s, e) + sql
+				stmt = r.entrySettings(s, e) + sql
 			}
-			if err := s.exec(ctx, sql); err != nil {
+			if err := s.exec(ctx, stmt); err != nil {
 				return entryErr(e, step, err)
 			}
 			return nil

@@ -3,8 +3,22 @@
 // need a database holding nearly every kind of object.
 //
 // The suite's files and regress.so come from scripts/regress-db MAJOR, which Build
-// runs itself when its cache is missing. Build runs pg_regress once per server and
-// test binary; tests then take cheap copies with Copy (CREATE DATABASE … TEMPLATE).
+// runs itself (the script is idempotent: once prepared it only checks its cache).
+// Build runs pg_regress once per server and test binary (about a minute); tests then
+// take copies with Copy (CREATE DATABASE … TEMPLATE, a few seconds):
+//
+//	pgtest.ForEachVersion(t, func(t *testing.T, s *pgtest.Server) {
+//		if !regressdb.Supported(s.Major) {
+//			t.Skipf("no regression suite for PostgreSQL %d", s.Major)
+//		}
+//		src := regressdb.Copy(t, s) // or regressdb.Build(t, s) to only read it
+//		dst := s.NewDB(t)
+//		// dump src, restore into dst …
+//		pgtest.AssertSameDB(t, src, dst)
+//	})
+//
+// The suite also leaves cluster-wide objects behind (roles named regress_*), which
+// objects of the database may refer to.
 package regressdb
 
 import (
@@ -245,7 +259,7 @@ func findScript() (string, error) {
 	}
 }
 
-var summaryLine = regexp.MustCompile(`\b(FAILED|failed|passed)\b`)
+var summaryLine = regexp.MustCompile(`\b(FAILED|failed|passed)\b|^not ok `)
 
 // buildDB runs pg_regress's parallel schedule against s, which leaves the database
 // Name behind, and returns pg_regress's summary.
@@ -331,8 +345,16 @@ func buildDB(ctx context.Context, s *pgtest.Server) (string, error) {
 
 	// Failing regression tests are expected (different build options, parallel
 	// noise); only a missing database is an error. Free the template for copies.
-	admin := &pgtest.DB{Server: s, Name: "postgres"}
-	conn, err := pgx.Connect(ctx, admin.ConnString())
+	// A test may have crashed the server (a newer minor's test hitting a bug fixed
+	// since): wait for crash recovery.
+	var conn *pgx.Conn
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		conn, err = pgx.Connect(ctx, s.ConnString("postgres"))
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 	if err != nil {
 		return summary, fmt.Errorf("connect to check %s: %w", Name, err)
 	}
@@ -439,7 +461,8 @@ func chownToServer(dir string) error {
 	return nil
 }
 
-// summarize keeps pg_regress's failing test lines and final tally.
+// summarize keeps pg_regress's failing test lines and final tally (pg_regress 16+
+// writes TAP: "not ok 12 + name").
 func summarize(log string) string {
 	var keep []string
 	for _, l := range strings.Split(log, "\n") {

@@ -19,27 +19,32 @@ func TestBuild(t *testing.T) {
 		db := regressdb.Build(t, s)
 		t.Logf("pg_regress summary:\n%s", regressdb.Log(s))
 
-		// Objects the suite leaves behind, outside the system schemas.
+		// Objects the suite leaves behind, outside the system schemas. PostgreSQL 15
+		// leaves 970 relations, 616 tables, 331 functions, 21 C functions, 1447 types,
+		// 14 operators, 47 aggregates, 48 views, 63 triggers. 13 and 18 leave fewer:
+		// their tests run with psql 15, and 18's sources (18.6) have a test that
+		// crashes the 18.4 server mid-run. The minimums catch a broken build: a
+		// missing regress.so, a run stopped early.
 		counts := []struct {
 			what string
 			sql  string
 			min  int
 		}{
 			{"relations", `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-				WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`, 800},
+				WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`, 600},
 			{"tables", `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-				WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`, 200},
+				WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`, 350},
 			{"functions", `SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-				WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')`, 100},
-			{"C functions from regress.so", `SELECT count(*) FROM pg_proc WHERE probin LIKE '%regress%'`, 5},
+				WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')`, 150},
+			{"C functions from regress.so", `SELECT count(*) FROM pg_proc WHERE probin LIKE '%regress%'`, 15},
 			{"types", `SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-				WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`, 500},
+				WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`, 800},
 			{"operators", `SELECT count(*) FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
 				WHERE n.nspname <> 'pg_catalog'`, 10},
 			{"aggregates", `SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 				JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname <> 'pg_catalog'`, 10},
-			{"views", `SELECT count(*) FROM pg_views WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`, 20},
-			{"triggers", `SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal`, 10},
+			{"views", `SELECT count(*) FROM pg_views WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`, 15},
+			{"triggers", `SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal`, 15},
 			{"rows of tenk1", `SELECT count(*) FROM tenk1`, 10000},
 		}
 		for _, c := range counts {
