@@ -70,11 +70,11 @@ type build struct {
 
 // Supported reports whether scripts/regress-db can prepare major's suite: its
 // sources and server headers come from the one Debian release carrying that major
-// (13 bullseye, 15 bookworm, 17 trixie, 18 sid); no Debian release carries 12, 14
-// or 16.
+// (13 bullseye, 15 bookworm, 18 sid); no Debian release carries 12, 14 or 16, and
+// trixie's 17 sources were listed but not served by the mirror here (404).
 func Supported(major int) bool {
 	switch major {
-	case 13, 15, 17, 18:
+	case 13, 15, 18:
 		return true
 	}
 	return false
