@@ -37,9 +37,10 @@ type Member struct {
 // compression frames holding whole COPY rows, without the "\.\n\n\n" terminator,
 // which stands in its own frame after the last chunk.
 type Chunk struct {
-	Offset int64 `json:"offset"` // into the stored member
-	Size   int64 `json:"size"`   // stored bytes
-	Rows   int64 `json:"rows"`
+	Offset   int64  `json:"offset"` // into the stored member
+	Size     int64  `json:"size"`   // stored bytes
+	Rows     int64  `json:"rows"`
+	Checksum string `json:"checksum,omitempty"` // of the chunk's stored bytes, so a chunk read alone is checked too
 }
 
 // WriterOptions configures archive writers. The zero value writes an uncompressed

@@ -171,12 +171,13 @@ func (d *dirWriter) Part(ctx context.Context, dumpID, index int) (PartWriter, er
 		m.sink = sink
 		d.mu.Unlock()
 	}
-	zw, err := NewCompressor(sink.cw, d.opts.Compression)
+	pc := &countWriter{w: sink.cw, h: newChecksum()}
+	zw, err := NewCompressor(pc, d.opts.Compression)
 	if err != nil {
 		sink.close()
 		return nil, err
 	}
-	return &dirPart{d: d, m: m, index: index, sink: sink, zw: zw}, nil
+	return &dirPart{d: d, m: m, index: index, sink: sink, pc: pc, zw: zw}, nil
 }
 
 type dirPart struct {
@@ -184,6 +185,7 @@ type dirPart struct {
 	m     *memberPlan
 	index int
 	sink  *fileSink
+	pc    *countWriter // the part's own bytes and checksum
 	zw    io.WriteCloser
 	over  bool
 }
@@ -208,7 +210,7 @@ func (p *dirPart) Commit(rows int64) error {
 		p.sink.close()
 		return fail(err)
 	}
-	stored := p.sink.cw.n
+	stored := p.pc.n
 	if p.index > 0 {
 		if err := p.sink.close(); err != nil {
 			return fail(err)
@@ -217,7 +219,7 @@ func (p *dirPart) Commit(rows int64) error {
 		return fail(err)
 	}
 	d.mu.Lock()
-	m.parts[p.index] = partResult{done: true, size: stored, rows: rows}
+	m.parts[p.index] = partResult{done: true, size: stored, rows: rows, sum: checksumHex(p.pc.h)}
 	m.ready++
 	d.mu.Unlock()
 	if err := d.advance(m); err != nil {
@@ -280,7 +282,7 @@ func (d *dirWriter) advance(m *memberPlan) error {
 		mem := Member{DumpID: m.entry.DumpID, Name: m.name, Size: sink.cw.n, Checksum: checksumHex(sink.cw.h)}
 		var off int64
 		for _, pr := range m.parts {
-			mem.Chunks = append(mem.Chunks, Chunk{Offset: off, Size: pr.size, Rows: pr.rows})
+			mem.Chunks = append(mem.Chunks, Chunk{Offset: off, Size: pr.size, Rows: pr.rows, Checksum: pr.sum})
 			mem.Rows += pr.rows
 			off += pr.size
 		}

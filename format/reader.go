@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -158,20 +159,57 @@ func (a *seekArchive) OpenData(ctx context.Context, e *Entry) (io.ReadCloser, er
 	if err != nil {
 		return nil, fmt.Errorf("entry %s: %w", entryLabel(e), err)
 	}
-	return a.openDecompressed(name, alg, 0, -1)
+	var want *checkedReader
+	if m := a.extraOf[e.DumpID]; m != nil && m.Name == name && m.Checksum != "" {
+		want = &checkedReader{size: m.Size, sum: m.Checksum, name: name}
+	}
+	return a.openDecompressed(name, alg, 0, -1, want)
 }
 
-func (a *seekArchive) openDecompressed(name string, alg Algorithm, off, n int64) (io.ReadCloser, error) {
+// openDecompressed opens n stored bytes of a member from off, decompressed. With
+// check, the stored bytes are hashed on the way and a mismatch at their end is an
+// ErrChecksum read error, so a restore fails the COPY instead of loading it.
+func (a *seekArchive) openDecompressed(name string, alg Algorithm, off, n int64, check *checkedReader) (io.ReadCloser, error) {
 	rc, err := a.src.open(name, off, n)
 	if err != nil {
 		return nil, err
 	}
-	zr, err := NewDecompressor(rc, alg)
+	var raw io.Reader = rc
+	if check != nil {
+		check.r, check.h = rc, newChecksum()
+		raw = check
+	}
+	zr, err := NewDecompressor(raw, alg)
 	if err != nil {
 		rc.Close()
 		return nil, &MemberError{Member: name, Offset: off, Err: err}
 	}
-	return &memberReader{r: zr, closers: []io.Closer{zr, rc}, name: name}, nil
+	return &memberReader{r: zr, closers: []io.Closer{zr, rc}, name: name, raw: check}, nil
+}
+
+// checkedReader hashes stored bytes and checks size and checksum at their end.
+type checkedReader struct {
+	r    io.Reader
+	h    hash.Hash64
+	n    int64
+	size int64
+	sum  string
+	name string
+}
+
+func (c *checkedReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	c.n += int64(n)
+	if err == io.EOF {
+		if c.n != c.size {
+			return n, &MemberError{Member: c.name, Offset: c.n, Err: fmt.Errorf("%w: %d bytes stored, %s says %d", ErrCorrupt, c.n, ExtraMemberName, c.size)}
+		}
+		if got := checksumHex(c.h); got != c.sum {
+			return n, &MemberError{Member: c.name, Offset: c.n, Err: fmt.Errorf("%w: %s %s, expected %s", ErrChecksum, checksumName, got, c.sum)}
+		}
+	}
+	return n, err
 }
 
 func (a *seekArchive) OpenChunk(ctx context.Context, e *Entry, i int) (io.ReadCloser, error) {
@@ -181,7 +219,11 @@ func (a *seekArchive) OpenChunk(ctx context.Context, e *Entry, i int) (io.ReadCl
 	}
 	c := m.Chunks[i]
 	alg := algorithmOfName(m.Name)
-	return a.openDecompressed(m.Name, alg, c.Offset, c.Size)
+	var check *checkedReader
+	if c.Checksum != "" {
+		check = &checkedReader{size: c.Size, sum: c.Checksum, name: fmt.Sprintf("%s chunk %d", m.Name, i)}
+	}
+	return a.openDecompressed(m.Name, alg, c.Offset, c.Size, check)
 }
 
 func algorithmOfName(name string) Algorithm {
@@ -258,7 +300,7 @@ func (b *seekBlobs) Next() (uint32, io.Reader, error) {
 	if err != nil {
 		return 0, nil, fmt.Errorf("large object %d: %w", oid, err)
 	}
-	rc, err := b.a.openDecompressed(stored, alg, 0, -1)
+	rc, err := b.a.openDecompressed(stored, alg, 0, -1, nil)
 	if err != nil {
 		return 0, nil, fmt.Errorf("large object %d: %w", oid, err)
 	}
@@ -279,10 +321,17 @@ type memberReader struct {
 	closers []io.Closer
 	name    string
 	off     int64
+	raw     *checkedReader // when set, drained at the end so its check runs
 }
 
 func (m *memberReader) Read(p []byte) (int, error) {
 	n, err := m.r.Read(p)
+	if err == io.EOF && m.raw != nil {
+		if _, derr := io.Copy(io.Discard, m.raw); derr != nil {
+			err = derr
+		}
+		m.raw = nil
+	}
 	m.off += int64(n)
 	if err != nil && err != io.EOF {
 		var me *MemberError

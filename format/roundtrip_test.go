@@ -383,3 +383,42 @@ func TestVerifyStreamChecksChecksums(t *testing.T) {
 		t.Errorf("problems: %v", res.Problems)
 	}
 }
+
+func TestReadingCorruptMemberFails(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.tar")
+	w, err := format.CreateTar(path, format.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeSynth(t, w)
+	b, _ := os.ReadFile(path)
+	i := bytes.Index(b, []byte("1500\n")) // in part 1 of table t
+	b[i] = '8'
+	os.WriteFile(path, b, 0o600)
+	a, err := format.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	e := a.TOC().Entry(4)
+	rc, err := a.OpenData(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(rc)
+	rc.Close()
+	if !errors.Is(err, format.ErrChecksum) {
+		t.Errorf("whole member: got %v, want a checksum error", err)
+	}
+	for i, want := range []bool{false, true, false} {
+		rc, err := a.OpenChunk(context.Background(), e, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.ReadAll(rc)
+		rc.Close()
+		if got := errors.Is(err, format.ErrChecksum); got != want {
+			t.Errorf("chunk %d: error %v, want checksum error %v", i, err, want)
+		}
+	}
+}

@@ -199,7 +199,7 @@ func (t *tarWriter) emitRolling(m *memberPlan) error {
 		if !p.done {
 			return fail(fmt.Errorf("part %d was never written", i))
 		}
-		mem.Chunks = append(mem.Chunks, Chunk{Offset: cw.n, Size: p.size, Rows: p.rows})
+		mem.Chunks = append(mem.Chunks, Chunk{Offset: cw.n, Size: p.size, Rows: p.rows, Checksum: p.sum})
 		mem.Rows += p.rows
 		n, err := io.CopyBuffer(cw, p.sp.reader(0, p.size), buf)
 		p.sp.Close()
@@ -243,7 +243,7 @@ func (t *tarWriter) emitMember(m *memberPlan) error {
 	readers := make([]io.Reader, 0, len(m.parts)+1)
 	mem := Member{DumpID: m.entry.DumpID, Name: m.name}
 	for _, p := range m.parts {
-		mem.Chunks = append(mem.Chunks, Chunk{Offset: size, Size: p.size, Rows: p.rows})
+		mem.Chunks = append(mem.Chunks, Chunk{Offset: size, Size: p.size, Rows: p.rows, Checksum: p.sum})
 		mem.Rows += p.rows
 		size += p.size
 		readers = append(readers, p.sp.reader(0, p.size))
@@ -323,7 +323,7 @@ func (t *tarWriter) Part(ctx context.Context, dumpID, index int) (PartWriter, er
 		return nil, fmt.Errorf("archive: entry %d part %d written twice", dumpID, index)
 	}
 	sp := &spool{dir: t.opts.SpoolDir, budget: &t.budget}
-	cw := &countWriter{w: sp}
+	cw := &countWriter{w: sp, h: newChecksum()}
 	zw, err := NewCompressor(cw, t.opts.Compression)
 	if err != nil {
 		return nil, err
@@ -364,7 +364,7 @@ func (p *tarPart) Commit(rows int64) error {
 		p.sp.Close()
 		return errors.New("archive: aborted")
 	}
-	p.m.parts[p.index] = partResult{done: true, sp: p.sp, size: p.cw.n, rows: rows}
+	p.m.parts[p.index] = partResult{done: true, sp: p.sp, size: p.cw.n, rows: rows, sum: checksumHex(p.cw.h)}
 	p.m.ready++
 	t.cond.Broadcast()
 	return nil

@@ -48,6 +48,7 @@ type memberPlan struct {
 
 type partResult struct {
 	done bool
+	sum  string // checksum of the part's stored bytes
 	sp   *spool // tar: the spooled stored bytes
 	size int64  // stored bytes
 	rows int64
