@@ -124,36 +124,10 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND n.nspname <> 'information_
 	if err != nil {
 		return err
 	}
-	return l.loadSizes()
-}
-
-// maxSizeLookups bounds the pg_relation_size calls: each takes a lock that is
-// held until the transaction ends, and the lock table is finite.
-const maxSizeLookups = 1000
-
-// loadSizes replaces the relpages estimate of tables that were never vacuumed
-// or analyzed (relpages 0) by pg_relation_size, for at most maxSizeLookups tables.
-func (l *loader) loadSizes() error {
-	var oids []uint32
-	for oid, r := range l.rels {
-		if r.dumpData && r.relPages == 0 && r.extConfig == nil {
-			oids = append(oids, oid)
-		}
-	}
-	if len(oids) == 0 || len(oids) > maxSizeLookups {
-		return nil
-	}
-	return l.query(`SELECT o, pg_catalog.pg_relation_size(o) FROM pg_catalog.unnest($1::oid[]) o`, func(row pgx.Rows) error {
-		var oid uint32
-		var size *int64
-		if err := row.Scan(&oid, &size); err != nil {
-			return err
-		}
-		if r := l.rels[oid]; r != nil && size != nil {
-			r.bytes = *size
-		}
-		return nil
-	}, oids)
+	// No pg_relation_size here: it locks each table, and the dump takes its locks
+	// (with the lock wait timeout, naming the table) after Load; it reads the real
+	// sizes then.
+	return nil
 }
 
 func (l *loader) loadColumns() error {

@@ -75,15 +75,32 @@ func run(ctx context.Context, cfg *pgx.ConnConfig, w format.Writer, o Options, l
 			return sum, fmt.Errorf("dump: %w", err)
 		}
 	}
+	// Like pg_dump: list the tables, lock them, then read their definitions. The
+	// deparsing functions take locks of their own, and a conflicting lock must fail
+	// here, under the lock wait timeout, naming the table.
+	first, err := catalog.LockList(ctx, tx, o.Catalog)
+	if err != nil {
+		return sum, fmt.Errorf("dump: %w", err)
+	}
+	if err := lockTables(ctx, tx, first, o.LockWaitTimeout); err != nil {
+		return sum, fmt.Errorf("dump: %w", err)
+	}
 	cat, err := load(ctx, tx, o.Catalog)
 	if err != nil {
 		return sum, fmt.Errorf("dump: read catalog: %w", err)
 	}
-	// pg_dump takes its locks right after listing the tables; the catalog reads
-	// everything in one pass, so the locks follow it. Definitions read meanwhile
-	// come from the snapshot's catalog rows; what the locks prevent is DDL that
-	// would make the table data (read later) disagree with them.
-	if err := lockTables(ctx, tx, tablesToLock(cat), o.LockWaitTimeout); err != nil {
+	// Whatever else the catalog dumps data of (foreign tables aside) is locked too.
+	locked := make(map[string]bool, len(first))
+	for _, t := range first {
+		locked[t] = true
+	}
+	var rest []string
+	for _, t := range tablesToLock(cat) {
+		if !locked[t] {
+			rest = append(rest, t)
+		}
+	}
+	if err := lockTables(ctx, tx, rest, o.LockWaitTimeout); err != nil {
 		return sum, fmt.Errorf("dump: %w", err)
 	}
 	if o.LockWaitTimeout > 0 {
@@ -208,25 +225,16 @@ func closeSessions(sessions []*session) {
 	}
 }
 
-// tablesToLock lists the quoted names of every dumped table, as pg_dump locks
-// them: the tables whose definition or data is in the archive.
+// tablesToLock lists the quoted names of the tables whose data is dumped (quoted
+// as catalog.LockList quotes them); LockList already covers the tables whose
+// definitions are dumped.
 func tablesToLock(cat *catalog.Catalog) []string {
 	seen := map[uint32]bool{}
 	var names []string
 	for _, e := range cat.Entries {
-		var oid uint32
-		var name string
-		switch {
-		case e.Desc == "TABLE" && e.OID != 0:
-			oid, name = e.OID, pgx.Identifier{e.Namespace, e.Tag}.Sanitize()
-		case e.Desc == "TABLE DATA" && e.Data != nil && e.Data.RelKind != 'f':
-			oid, name = e.Data.OID, e.Data.Qualified
-		default:
-			continue
-		}
-		if !seen[oid] {
-			seen[oid] = true
-			names = append(names, name)
+		if e.Desc == "TABLE DATA" && e.Data != nil && e.Data.RelKind != 'f' && !seen[e.Data.OID] {
+			seen[e.Data.OID] = true
+			names = append(names, e.Data.Qualified)
 		}
 	}
 	return names

@@ -191,17 +191,40 @@ func setLockTimeout(ctx context.Context, tx pgx.Tx, d time.Duration) error {
 func lockTables(ctx context.Context, tx pgx.Tx, tables []string, timeout time.Duration) error {
 	for i := 0; i < len(tables); i += lockBatch {
 		batch := tables[i:min(i+lockBatch, len(tables))]
-		sql := "LOCK TABLE ONLY " + strings.Join(batch, ", ONLY ") + " IN ACCESS SHARE MODE"
-		if _, err := tx.Exec(ctx, sql); err != nil {
-			var pe *pgconn.PgError
-			if errors.As(err, &pe) && pe.Code == "55P03" {
+		// A savepoint lets a timed-out batch be retried table by table, so the
+		// error names the table whose lock was not granted, as pg_dump's does.
+		if _, err := tx.Exec(ctx, "SAVEPOINT pgstow_lock"); err != nil {
+			return fmt.Errorf("lock tables: %w", err)
+		}
+		_, err := tx.Exec(ctx, "LOCK TABLE ONLY "+strings.Join(batch, ", ONLY ")+" IN ACCESS SHARE MODE")
+		if err != nil && isLockTimeout(err) && len(batch) > 1 {
+			if _, rerr := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT pgstow_lock"); rerr != nil {
+				return fmt.Errorf("lock tables (%s): %w", describeBatch(batch), err)
+			}
+			for _, t := range batch {
+				if _, err = tx.Exec(ctx, "LOCK TABLE ONLY "+t+" IN ACCESS SHARE MODE"); err != nil {
+					batch = []string{t}
+					break
+				}
+			}
+		}
+		if err != nil {
+			if isLockTimeout(err) {
 				return fmt.Errorf("lock tables: a lock on %s was not granted within %s (lock wait timeout); another session holds or waits for a conflicting lock: %w",
 					describeBatch(batch), timeout, err)
 			}
 			return fmt.Errorf("lock tables (%s): %w", describeBatch(batch), err)
 		}
+		if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT pgstow_lock"); err != nil {
+			return fmt.Errorf("lock tables: %w", err)
+		}
 	}
 	return nil
+}
+
+func isLockTimeout(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "55P03"
 }
 
 func describeBatch(batch []string) string {
