@@ -307,7 +307,7 @@ FROM pg_catalog.pg_database d WHERE d.datname = current_database()`).Scan(&oid, 
 			b.WriteString(" LOCALE_PROVIDER = libc")
 		}
 	}
-	if collate == ctype {
+	if collate == ctype && l.v.AtLeast(13) { // CREATE DATABASE ... LOCALE is 13+
 		b.WriteString(" LOCALE = " + quoteLiteral(collate, l.std))
 	} else {
 		b.WriteString(" LC_COLLATE = " + quoteLiteral(collate, l.std) + " LC_CTYPE = " + quoteLiteral(ctype, l.std))
