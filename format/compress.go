@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zlib"
@@ -210,4 +211,61 @@ func (f *lz4Frames) Read(p []byte) (int, error) {
 		}
 		return n, nil
 	}
+}
+
+// compressorPool reuses compressors of one writer: a zstd or lz4 encoder holds
+// megabytes of tables and buffers, and an archive opens one per part.
+type compressorPool struct {
+	c    Compression
+	pool sync.Pool
+}
+
+func newCompressorPool(c Compression) *compressorPool { return &compressorPool{c: c} }
+
+// resetter is what gzip, lz4 and zstd writers share.
+type resetter interface {
+	io.WriteCloser
+	Reset(w io.Writer)
+}
+
+// get returns a compressor writing into w; its Close finishes the stream and gives
+// it back to the pool.
+func (p *compressorPool) get(w io.Writer) (io.WriteCloser, error) {
+	if p.c.Algorithm == AlgNone {
+		return nopWriteCloser{w}, nil
+	}
+	if r, ok := p.pool.Get().(resetter); ok {
+		r.Reset(w)
+		return &pooled{r: r, p: p}, nil
+	}
+	zw, err := NewCompressor(w, p.c)
+	if err != nil {
+		return nil, err
+	}
+	r, ok := zw.(resetter)
+	if !ok {
+		return zw, nil
+	}
+	return &pooled{r: r, p: p}, nil
+}
+
+type pooled struct {
+	r    resetter
+	p    *compressorPool
+	done bool
+}
+
+func (c *pooled) Write(b []byte) (int, error) { return c.r.Write(b) }
+
+func (c *pooled) Close() error {
+	if c.done {
+		return nil
+	}
+	c.done = true
+	err := c.r.Close()
+	if err == nil {
+		c.r.Reset(nil)
+		c.p.pool.Put(c.r)
+	}
+	return err
 }

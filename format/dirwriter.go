@@ -20,6 +20,7 @@ import (
 type dirWriter struct {
 	final, tmp string
 	opts       WriterOptions
+	comp       *compressorPool
 	term       []byte
 
 	mu      sync.Mutex
@@ -53,7 +54,7 @@ func CreateDirectory(path string, o WriterOptions) (Writer, error) {
 		os.RemoveAll(tmp)
 		return nil, err
 	}
-	return &dirWriter{final: path, tmp: tmp, opts: o, results: make(map[int][]Member)}, nil
+	return &dirWriter{final: path, tmp: tmp, opts: o, comp: newCompressorPool(o.Compression), results: make(map[int][]Member)}, nil
 }
 
 func (d *dirWriter) Begin(ctx context.Context, toc *TOC, parts map[int]int) error {
@@ -172,7 +173,7 @@ func (d *dirWriter) Part(ctx context.Context, dumpID, index int) (PartWriter, er
 		d.mu.Unlock()
 	}
 	pc := &countWriter{w: sink.cw, h: newChecksum()}
-	zw, err := NewCompressor(pc, d.opts.Compression)
+	zw, err := d.comp.get(pc)
 	if err != nil {
 		sink.close()
 		return nil, err
@@ -332,7 +333,7 @@ func (b *dirBlobs) Blob(oid uint32) (io.WriteCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("archive: large object %d: %w", oid, err)
 	}
-	zw, err := NewCompressor(sink.cw, b.d.opts.Compression)
+	zw, err := b.d.comp.get(sink.cw)
 	if err != nil {
 		sink.close()
 		return nil, err

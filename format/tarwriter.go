@@ -27,6 +27,7 @@ type tarWriter struct {
 	file  *os.File // when writing to a path: the temp file
 	final string   // the path to rename to on Close
 
+	comp   *compressorPool
 	budget atomic.Int64
 	mtime  time.Time
 	term   []byte // the compressed COPY terminator
@@ -48,7 +49,7 @@ type tarWriter struct {
 // seekable (stdout). Compressed data makes it the tar of a directory archive (stock
 // pg_restore reads it once extracted; pgstow reads it directly).
 func NewTarWriter(w io.Writer, o WriterOptions) Writer {
-	t := &tarWriter{out: &countWriter{w: w}, opts: o}
+	t := &tarWriter{out: &countWriter{w: w}, opts: o, comp: newCompressorPool(o.Compression)}
 	t.cond = sync.NewCond(&t.mu)
 	t.budget.Store(memorySpool)
 	return t
@@ -324,7 +325,7 @@ func (t *tarWriter) Part(ctx context.Context, dumpID, index int) (PartWriter, er
 	}
 	sp := &spool{dir: t.opts.SpoolDir, budget: &t.budget}
 	cw := &countWriter{w: sp, h: newChecksum()}
-	zw, err := NewCompressor(cw, t.opts.Compression)
+	zw, err := t.comp.get(cw)
 	if err != nil {
 		return nil, err
 	}
@@ -408,7 +409,7 @@ func (b *tarBlobs) Blob(oid uint32) (io.WriteCloser, error) {
 	}
 	b.open = true
 	cw := &countWriter{w: b.sp}
-	zw, err := NewCompressor(cw, b.t.opts.Compression)
+	zw, err := b.t.comp.get(cw)
 	if err != nil {
 		return nil, err
 	}
