@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -95,6 +96,10 @@ func restore(t *testing.T, c *Catalog, dst *pgtest.DB) {
 	t.Helper()
 	ctx := context.Background()
 	conn := dst.Connect(t)
+	// pg_restore's session settings.
+	if _, err := conn.Exec(ctx, "SET check_function_bodies = false"); err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range c.Entries {
 		sql := e.Create
 		if sql == "" || strings.HasPrefix(sql, "--") && e.Desc != "SCHEMA" {
@@ -115,6 +120,10 @@ func restore(t *testing.T, c *Catalog, dst *pgtest.DB) {
 		if sql == "" {
 			continue
 		}
+		// pg_restore sets the table access method of the entry first.
+		if e.TableAM != "" {
+			sql = "SET default_table_access_method = " + quoteIdent(e.TableAM) + ";\n" + sql
+		}
 		if _, err := conn.PgConn().Exec(ctx, sql).ReadAll(); err != nil {
 			t.Fatalf("entry %d %s %q: %v\n%s", e.ID, e.Desc, e.Tag, err, sql)
 		}
@@ -129,7 +138,10 @@ func TestRoundTrip(t *testing.T) {
 		dst := s.NewDB(t)
 		restore(t, c, dst)
 		// Table data is not restored here: compare the schema only.
-		diffs, err := pgtest.CompareWith(context.Background(), src, dst, pgtest.CompareOptions{})
+		// s1.mv_top reads an unpopulated matview: like pg_dump, the TOC does not
+		// refresh it, so it comes back unpopulated.
+		diffs, err := pgtest.CompareWith(context.Background(), src, dst, pgtest.CompareOptions{
+			Ignore: []*regexp.Regexp{regexp.MustCompile(`^materialized view s1\.mv_top populated$`)}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,7 +216,7 @@ func checkInvariants(t *testing.T, c *Catalog) {
 		}
 		switch e.Desc {
 		case "TABLE", "MATERIALIZED VIEW":
-			if e.RelKind != 'p' && e.TableAM != "heap" {
+			if e.RelKind != 'p' && e.TableAM == "" {
 				t.Errorf("entry %d %s %q: tableam %q", e.ID, e.Desc, e.Tag, e.TableAM)
 			}
 			if e.Tablespace == nil {

@@ -90,21 +90,73 @@ func (l *loader) linkDepends() {
 			from.inline[d.obj] = append(from.inline[d.obj], d.ref)
 		}
 	}
+	// A matview that reads an unpopulated matview cannot be refreshed (pg_dump
+	// leaves its REFRESH out too); repeat until stable for chains.
+	for changed := true; changed; {
+		changed = false
+		kept := l.objs[:0]
+		for _, o := range l.objs {
+			if o.key.classID == pseudoMVData && l.readsUnrefreshed(o.key.objID) {
+				delete(l.byKey, o.key)
+				changed = true
+				continue
+			}
+			kept = append(kept, o)
+		}
+		l.objs = kept
+	}
 	// A matview's REFRESH follows the REFRESH of matviews it reads.
 	for _, o := range l.objs {
 		if o.key.classID != pseudoMVData {
 			continue
 		}
-		mv := l.byKey[objKey{classPgClass, o.key.objID}]
-		if mv == nil {
-			continue
-		}
-		for _, k := range mv.deps {
-			if t := l.resolve(k); t != nil && t.key.classID == classPgClass {
-				if _, ok := l.byKey[objKey{pseudoMVData, t.key.objID}]; ok {
-					o.deps = append(o.deps, objKey{pseudoMVData, t.key.objID})
-				}
+		for _, m := range l.matviewsRead(o.key.objID) {
+			if _, ok := l.byKey[objKey{pseudoMVData, m}]; ok && m != o.key.objID {
+				o.deps = append(o.deps, objKey{pseudoMVData, m})
 			}
 		}
 	}
+}
+
+// matviewsRead returns the matviews that matview mv reads, directly or through
+// views.
+func (l *loader) matviewsRead(mv uint32) []uint32 {
+	var out []uint32
+	seen := map[*object]bool{}
+	var walk func(o *object)
+	walk = func(o *object) {
+		if o == nil || seen[o] {
+			return
+		}
+		seen[o] = true
+		for _, k := range o.deps {
+			t := l.resolve(k)
+			if t == nil || t == o || t.key.classID != classPgClass {
+				continue
+			}
+			r := l.rels[t.key.objID]
+			if r == nil {
+				continue
+			}
+			switch r.kind {
+			case 'm':
+				out = append(out, r.oid)
+			case 'v':
+				walk(t)
+			}
+		}
+	}
+	walk(l.byKey[objKey{classPgClass, mv}])
+	return out
+}
+
+// readsUnrefreshed reports whether matview mv reads a dumped matview that will
+// not be refreshed (unpopulated, or its own REFRESH was left out).
+func (l *loader) readsUnrefreshed(mv uint32) bool {
+	for _, m := range l.matviewsRead(mv) {
+		if _, ok := l.byKey[objKey{pseudoMVData, m}]; !ok {
+			return true
+		}
+	}
+	return false
 }

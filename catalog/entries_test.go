@@ -228,7 +228,7 @@ func TestEntryProperties(t *testing.T) {
 		}
 		blob := find(t, c, "BLOB", "424242")
 		eq("blob", blob.Create, "SELECT pg_catalog.lo_create('424242');\n")
-		if blobs := find(t, c, "BLOBS", "BLOBS"); len(blobs.Blobs) != 1 || blobs.Blobs[0] != 424242 || blobs.Section != SectionData {
+		if blobs := find(t, c, "BLOBS", "BLOBS"); len(blobs.Blobs) != 2 || blobs.Blobs[0] != 2121 || blobs.Blobs[1] != 424242 || blobs.Section != SectionData {
 			t.Errorf("BLOBS: %+v", blobs)
 		}
 		find(t, c, "COMMENT", "SCHEMA public")

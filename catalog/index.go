@@ -193,6 +193,13 @@ ORDER BY i.indexrelid`
 			if co := l.byKey[objKey{classPgConstraint, con}]; co != nil && co.entry != nil {
 				co.entry.Create += extra
 				co.entry.Tablespace = &tsp
+				// A comment on the index itself sorts like an index (pg_dump).
+				if e := l.comment(objKey{classPgClass, oid}, 0, "INDEX "+qi, "INDEX "+quoteIdent(name), ns, r.owner); e != nil {
+					ic := &object{prio: prioIndex, sortNS: ns, sortName: name, section: SectionPostData,
+						children: []*Entry{e}, deps: []objKey{co.key}}
+					ic.childDeps = map[*Entry][]objKey{e: {co.key}}
+					l.add(ic)
+				}
 			}
 		} else {
 			o := &object{key: objKey{classPgClass, oid}, prio: prioIndex, sortNS: ns, sortName: name}

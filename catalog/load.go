@@ -37,6 +37,8 @@ type loader struct {
 	anon       uint32
 	// fks are (referencing, referenced) table pairs of foreign keys.
 	fks [][2]uint32
+	// baseTypes are the dumped user-defined base types.
+	baseTypes []baseType
 	// extConfig maps the configuration tables of dumped extensions to their
 	// row filter.
 	extConfig map[uint32]string
@@ -93,12 +95,15 @@ func Load(ctx context.Context, q Querier, o Options) (*Catalog, error) {
 		{"sequences", l.loadSequences},
 		{"constraints", l.loadConstraints},
 		{"types", l.loadTypes},
+		{"base types", l.loadBaseTypes},
 		{"functions", l.loadFunctions},
 		{"aggregates", l.loadAggregates},
 		{"collations", l.loadCollations},
 		{"text search", l.loadTextSearch},
 		{"operators", l.loadOperators},
 		{"casts", l.loadCasts},
+		{"transforms", l.loadTransforms},
+		{"access methods", l.loadAccessMethods},
 		{"indexes", l.loadIndexes},
 		{"views", l.loadViewDefs},
 		{"triggers", l.loadTriggers},
@@ -120,6 +125,7 @@ func Load(ctx context.Context, q Querier, o Options) (*Catalog, error) {
 		}
 	}
 	l.linkDepends()
+	l.rewireShellTypes()
 	l.applyOptions()
 	l.addBoundaries()
 	l.finish(l.order())
@@ -223,7 +229,8 @@ func (l *loader) loadComments() error {
 		return nil
 	}
 	return l.query(`SELECT classoid::oid, objoid::oid, objsubid, description FROM pg_catalog.pg_description
-WHERE objoid >= 16384 OR (classoid = 'pg_catalog.pg_namespace'::regclass AND objoid = 2200)`,
+WHERE objoid >= 16384 OR (classoid = 'pg_catalog.pg_namespace'::regclass AND objoid = 2200)
+  OR classoid = 'pg_catalog.pg_largeobject'::regclass`,
 		func(r pgx.Rows) error {
 			var k objKey
 			var sub int32

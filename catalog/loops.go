@@ -228,6 +228,8 @@ func (l *loader) addBoundaries() {
 		sec := SectionPreData
 		if o.entry != nil {
 			sec = o.entry.Section
+		} else if o.section != 0 {
+			sec = o.section
 		}
 		switch sec {
 		case SectionData:

@@ -100,6 +100,9 @@ type object struct {
 	// keyed by the part, so that a loop through one can be broken by dumping
 	// the part separately.
 	inline map[objKey][]objKey
+	// section places an object without entry (one that only carries
+	// children) relative to the section boundaries; 0 means pre-data.
+	section Section
 	// rel is the relation a TABLE object was built from.
 	rel *relInfo
 	// index in the pre-sorted slice, used by the topological sort.

@@ -137,3 +137,73 @@ ORDER BY c.oid`, func(row pgx.Rows) error {
 		return nil
 	})
 }
+
+const classPgTransform = 3576
+
+func (l *loader) loadTransforms() error {
+	if l.f.tablesOnly() || l.f.hasSchemaInclude() {
+		return nil
+	}
+	return l.query(`SELECT t.oid, pg_catalog.format_type(t.trftype, NULL), la.lanname,
+  NULLIF(t.trffromsql, 0)::regprocedure::text, NULLIF(t.trftosql, 0)::regprocedure::text
+FROM pg_catalog.pg_transform t JOIN pg_catalog.pg_language la ON la.oid = t.trflang
+WHERE t.oid >= 16384 ORDER BY t.oid`, func(row pgx.Rows) error {
+		var oid uint32
+		var typ, lang string
+		var from, to *string
+		if err := row.Scan(&oid, &typ, &lang, &from, &to); err != nil {
+			return err
+		}
+		k := objKey{classPgTransform, oid}
+		if l.extMember[k] {
+			return nil
+		}
+		what := "FOR " + typ + " LANGUAGE " + quoteIdent(lang)
+		var parts []string
+		if from != nil {
+			parts = append(parts, "FROM SQL WITH FUNCTION "+*from)
+		}
+		if to != nil {
+			parts = append(parts, "TO SQL WITH FUNCTION "+*to)
+		}
+		o := &object{key: k, prio: prioTransform, sortName: typ + " " + lang}
+		o.entry = &Entry{Desc: "TRANSFORM", Section: SectionPreData, Tag: "TRANSFORM " + what, CatalogOID: classPgTransform, OID: oid,
+			Create: "CREATE TRANSFORM " + what + " (" + strings.Join(parts, ", ") + ");\n",
+			Drop:   "DROP TRANSFORM " + what + ";\n"}
+		l.addComment(o, 0, "TRANSFORM "+what, "TRANSFORM "+what, "", "")
+		l.add(o)
+		return nil
+	})
+}
+
+const classPgAm = 2601
+
+func (l *loader) loadAccessMethods() error {
+	if l.f.tablesOnly() || l.f.hasSchemaInclude() {
+		return nil
+	}
+	return l.query(`SELECT a.oid, a.amname, a.amtype::text, a.amhandler::regproc::text FROM pg_catalog.pg_am a
+WHERE a.oid >= 16384 ORDER BY a.oid`, func(row pgx.Rows) error {
+		var oid uint32
+		var name, typ, handler string
+		if err := row.Scan(&oid, &name, &typ, &handler); err != nil {
+			return err
+		}
+		k := objKey{classPgAm, oid}
+		if l.extMember[k] {
+			return nil
+		}
+		kind := "INDEX"
+		if typ == "t" {
+			kind = "TABLE"
+		}
+		q := quoteIdent(name)
+		o := &object{key: k, prio: prioAccessMethod, sortName: name}
+		o.entry = &Entry{Desc: "ACCESS METHOD", Section: SectionPreData, Tag: name, CatalogOID: classPgAm, OID: oid,
+			Create: "CREATE ACCESS METHOD " + q + " TYPE " + kind + " HANDLER " + handler + ";\n",
+			Drop:   "DROP ACCESS METHOD " + q + ";\n"}
+		l.addComment(o, 0, "ACCESS METHOD "+q, "ACCESS METHOD "+q, "", "")
+		l.add(o)
+		return nil
+	})
+}

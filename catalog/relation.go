@@ -148,12 +148,34 @@ func (l *loader) tableSQL(r *relInfo, o *object) []*colInfo {
 		}
 		if printed {
 			line := "    " + qc + " " + c.typ
-			if c.def != nil && c.generated != 0 {
+			// An inherited generated column takes its expression from its
+			// parents when they all agree with it.
+			inheritsGen := false
+			if c.generated != 0 && c.inhCount > 0 && !r.isPartition && c.def != nil {
+				inheritsGen = true
+				found := false
+				for _, p := range r.parents {
+					pr := l.rels[p]
+					if pr == nil {
+						continue
+					}
+					for _, pc := range pr.cols {
+						if pc.name == c.name {
+							found = true
+							if pc.generated == 0 || pc.def == nil || *pc.def != *c.def {
+								inheritsGen = false
+							}
+						}
+					}
+				}
+				inheritsGen = inheritsGen && found
+			}
+			if c.def != nil && c.generated != 0 && !inheritsGen {
 				line += " GENERATED ALWAYS AS (" + *c.def + ")"
 				if c.generated == 's' {
 					line += " STORED"
 				}
-			} else if c.def != nil && !c.defSeparate {
+			} else if c.def != nil && !c.defSeparate && c.generated == 0 {
 				line += " DEFAULT " + *c.def
 			}
 			if nn {
@@ -208,13 +230,13 @@ func (l *loader) tableSQL(r *relInfo, o *object) []*colInfo {
 			after = append(after, "ALTER TABLE ONLY "+q+" ALTER COLUMN "+qc+" SET STATISTICS "+strconv.Itoa(c.statTarget)+";\n")
 		}
 		if c.storage != 0 && c.storage != c.typStorage {
-			st := map[byte]string{'p': "PLAIN", 'e': "EXTERNAL", 'm': "MAIN", 'x': "EXTENDED"}[c.storage]
+			st := storageName[c.storage]
 			if st != "" {
 				after = append(after, "ALTER TABLE ONLY "+q+" ALTER COLUMN "+qc+" SET STORAGE "+st+";\n")
 			}
 		}
-		if c.compress != 0 && r.kind != 'p' {
-			cm := map[byte]string{'p': "pglz", 'l': "lz4"}[c.compress]
+		if c.compress != 0 {
+			cm := compressionName[c.compress]
 			if cm != "" {
 				after = append(after, "ALTER TABLE ONLY "+q+" ALTER COLUMN "+qc+" SET COMPRESSION "+cm+";\n")
 			}
@@ -308,6 +330,13 @@ func (l *loader) relChildren(r *relInfo, o *object, commentType string) {
 	for _, c := range r.cols {
 		l.addComment(o, int32(c.num), "COLUMN "+q+"."+quoteIdent(c.name), "COLUMN "+quoteIdent(r.name)+"."+quoteIdent(c.name), r.ns, r.owner)
 	}
+	// Comments on CHECK constraints printed inside CREATE TABLE.
+	for _, c := range r.checks {
+		if e := l.comment(objKey{classPgConstraint, c.oid}, 0, "CONSTRAINT "+quoteIdent(c.name)+" ON "+q,
+			"CONSTRAINT "+quoteIdent(c.name)+" ON "+quoteIdent(r.name), r.ns, r.owner); e != nil && (c.isLocal || !r.isPartition) {
+			o.children = append(o.children, e)
+		}
+	}
 	onType, kind := "TABLE", byte('r')
 	if r.kind == 'S' {
 		onType, kind = "SEQUENCE", 's'
@@ -393,6 +422,22 @@ func (l *loader) buildView(r *relInfo) {
 		}
 		b.WriteString(";\n")
 	}
+	// Column settings of a materialized view.
+	for _, c := range r.cols {
+		if r.kind != 'm' {
+			break
+		}
+		alter := "ALTER MATERIALIZED VIEW " + q + " ALTER COLUMN " + quoteIdent(c.name)
+		if c.statTarget >= 0 {
+			b.WriteString(alter + " SET STATISTICS " + strconv.Itoa(c.statTarget) + ";\n")
+		}
+		if st := storageName[c.storage]; st != "" && c.storage != c.typStorage {
+			b.WriteString(alter + " SET STORAGE " + st + ";\n")
+		}
+		if cm := compressionName[c.compress]; cm != "" {
+			b.WriteString(alter + " SET COMPRESSION " + cm + ";\n")
+		}
+	}
 	o.entry.Create = b.String()
 	o.entry.Drop = "DROP " + desc + " " + q + ";\n"
 	l.relChildren(r, o, ctype)
@@ -445,6 +490,8 @@ func (l *loader) buildSequence(r *relInfo) {
 			" ADD GENERATED " + kind + " AS IDENTITY (\n    SEQUENCE NAME " + q + "\n" + seqOptions(s, false, "    ") + "\n);\n"
 		if r.persistence == 'u' && owner.persistence != 'u' {
 			o.entry.Create += "ALTER SEQUENCE " + q + " SET UNLOGGED;\n"
+		} else if r.persistence == 'p' && owner.persistence == 'u' && l.v.AtLeast(15) {
+			o.entry.Create += "ALTER SEQUENCE " + q + " SET LOGGED;\n"
 		}
 	} else {
 		unlogged := ""
@@ -488,3 +535,7 @@ func attOptions(opts []string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+var storageName = map[byte]string{'p': "PLAIN", 'e': "EXTERNAL", 'm': "MAIN", 'x': "EXTENDED"}
+
+var compressionName = map[byte]string{'p': "pglz", 'l': "lz4"}

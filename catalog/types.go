@@ -199,6 +199,8 @@ ORDER BY t.oid`
 					Create: "ALTER DOMAIN " + q + "\n    ADD CONSTRAINT " + quoteIdent(c.name) + " " + c.def + ";\n",
 					Drop:   "ALTER DOMAIN " + q + " DROP CONSTRAINT " + quoteIdent(c.name) + ";\n"}
 				co.deps = []objKey{k}
+				l.addComment(co, 0, "CONSTRAINT "+quoteIdent(c.name)+" ON DOMAIN "+q,
+					"CONSTRAINT "+quoteIdent(c.name)+" ON DOMAIN "+quoteIdent(name), ns, owner)
 				l.add(co)
 			}
 			b.WriteString(";\n")

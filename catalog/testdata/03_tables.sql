@@ -40,3 +40,4 @@ CREATE TABLE s1.child2 (a int, d int) INHERITS (s1.parent);
 -- default calling a function that sorts after the table
 CREATE FUNCTION s1.zfunc() RETURNS int LANGUAGE sql AS $$ SELECT 42 $$;
 CREATE TABLE s1.uses_func (a int DEFAULT s1.zfunc());
+COMMENT ON CONSTRAINT t1_amount_check ON s1.t1 IS 'inline check';

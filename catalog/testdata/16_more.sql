@@ -29,3 +29,7 @@ COMMENT ON MATERIALIZED VIEW s1.mv_idx IS 'mv';
 CREATE TABLE s1.excl_parted (a int, b int) PARTITION BY RANGE (a);
 ALTER TABLE s1.excl_parted ADD CONSTRAINT excl_parted_uq UNIQUE (a, b);
 CREATE TABLE s1.excl_parted_1 PARTITION OF s1.excl_parted FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
+-- Inherited generated columns.
+CREATE TABLE s1.gen_parent (a int, b int GENERATED ALWAYS AS (a * 2) STORED);
+CREATE TABLE s1.gen_child (c int) INHERITS (s1.gen_parent);
+COMMENT ON CONSTRAINT ctext_nonempty ON DOMAIN s1.ctext IS 'not valid yet';
