@@ -72,7 +72,13 @@ func splitBlocks(pages, blockSize, splitBytes int64) []blockRange {
 // leaves generated columns out because the column list does. A part selects FROM
 // ONLY for the same reason; COPY (SELECT …) prints values with the same output
 // functions, so the text is the same as the table's COPY.
+//
+// An extension's configuration table is dumped with the extension's own filter
+// (td.Where, "WHERE …"), as pg_dump does.
 func copySQL(td *catalog.TableData, r blockRange, split bool) string {
+	if td.Where != "" && !split {
+		return fmt.Sprintf("COPY (SELECT %s FROM ONLY %s %s) TO STDOUT", td.Columns, td.Qualified, td.Where)
+	}
 	if !split {
 		if td.Columns == "" {
 			return fmt.Sprintf("COPY %s TO STDOUT", td.Qualified)
@@ -85,6 +91,11 @@ func copySQL(td *catalog.TableData, r blockRange, split bool) string {
 	}
 	if r.end > 0 {
 		cond = append(cond, fmt.Sprintf("ctid < '(%d,0)'::pg_catalog.tid", r.end))
+	}
+	if w := strings.TrimSpace(td.Where); len(w) >= 5 && strings.EqualFold(w[:5], "where") {
+		cond = append(cond, "("+strings.TrimSpace(w[5:])+")")
+	} else if w != "" {
+		cond = append(cond, "("+w+")")
 	}
 	where := ""
 	if len(cond) > 0 {

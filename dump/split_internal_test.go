@@ -186,3 +186,13 @@ func TestQuoteLiteral(t *testing.T) {
 		}
 	}
 }
+
+func TestCopySQLExtensionConfigFilter(t *testing.T) {
+	td := &catalog.TableData{Qualified: "ext.cfg", Columns: "a, b", Where: "WHERE a > 1"}
+	if got, want := copySQL(td, blockRange{}, false), "COPY (SELECT a, b FROM ONLY ext.cfg WHERE a > 1) TO STDOUT"; got != want {
+		t.Errorf("whole: %q, want %q", got, want)
+	}
+	if got, want := copySQL(td, blockRange{start: 10, end: 20}, true), "COPY (SELECT a, b FROM ONLY ext.cfg WHERE ctid >= '(10,0)'::pg_catalog.tid AND ctid < '(20,0)'::pg_catalog.tid AND (a > 1)) TO STDOUT"; got != want {
+		t.Errorf("part: %q, want %q", got, want)
+	}
+}
