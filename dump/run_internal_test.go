@@ -222,8 +222,8 @@ func (b *memBlob) Close() error {
 
 var _ format.Writer = (*memWriter)(nil)
 
-// copyOut is COPY … TO STDOUT of a whole table, read directly: what a dump must hold.
-func copyOut(t *testing.T, db *pgtest.DB, sql string) []byte {
+// referenceCopy is COPY … TO STDOUT of a whole table, read directly: what a dump must hold.
+func referenceCopy(t *testing.T, db *pgtest.DB, sql string) []byte {
 	t.Helper()
 	conn := db.Connect(t)
 	var b bytes.Buffer
@@ -253,7 +253,7 @@ func TestSplitPartsEqualWholeCopy(t *testing.T) {
 	pgtest.ForEachVersion(t, func(t *testing.T, srv *pgtest.Server) {
 		db := srv.NewDB(t)
 		db.Exec(t, mixedTable)
-		want := copyOut(t, db, `COPY "Odd Schema"."Mixed ""T""" (id, t, b, f, ts, iv, arr, j) TO STDOUT`)
+		want := referenceCopy(t, db, `COPY "Odd Schema"."Mixed ""T""" (id, t, b, f, ts, iv, arr, j) TO STDOUT`)
 		{
 			w := newMemWriter()
 			sum, err := run(context.Background(), db.Config(t), w, Options{Jobs: 3, SplitBytes: 64 << 10},
@@ -316,8 +316,8 @@ func TestWorkersShareTheSnapshot(t *testing.T) {
 		db := srv.NewDB(t)
 		db.Exec(t, "CREATE TABLE a (id int, v text); INSERT INTO a SELECT i, md5(i::text) FROM generate_series(1, 30000) i;"+
 			"CREATE TABLE b (id int); INSERT INTO b SELECT generate_series(1, 1000)")
-		wantA := copyOut(t, db, "COPY public.a (id, v) TO STDOUT")
-		wantB := copyOut(t, db, "COPY public.b (id) TO STDOUT")
+		wantA := referenceCopy(t, db, "COPY public.a (id, v) TO STDOUT")
+		wantB := referenceCopy(t, db, "COPY public.b (id) TO STDOUT")
 		w := newMemWriter()
 		// Workers connect after Begin: changes committed now must stay invisible.
 		w.onBegin = func() {
@@ -341,7 +341,7 @@ func TestExternalSnapshot(t *testing.T) {
 	pgtest.ForEachVersion(t, func(t *testing.T, srv *pgtest.Server) {
 		db := srv.NewDB(t)
 		db.Exec(t, "CREATE TABLE a (id int); INSERT INTO a SELECT generate_series(1, 100)")
-		want := copyOut(t, db, "COPY public.a (id) TO STDOUT")
+		want := referenceCopy(t, db, "COPY public.a (id) TO STDOUT")
 		holder := db.Connect(t)
 		ctx := context.Background()
 		tx, err := holder.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})

@@ -149,7 +149,7 @@ func TestHotStandby(t *testing.T) {
 		db := srv.NewDB(t)
 		db.Exec(t, "CREATE TABLE logged (id int, v text); INSERT INTO logged SELECT i, md5(i::text) FROM generate_series(1, 20000) i;"+
 			"CREATE UNLOGGED TABLE unl (id int); INSERT INTO unl VALUES (1); CHECKPOINT")
-		want := copyOut(t, db, "COPY public.logged (id, v) TO STDOUT")
+		want := referenceCopy(t, db, "COPY public.logged (id, v) TO STDOUT")
 		port := startStandby(t, srv)
 		cfg := db.Config(t)
 		cfg.Port = uint16(port)

@@ -146,7 +146,7 @@ func (r *runner) copyPart(ctx context.Context, conn *pgx.Conn, t *task) error {
 	cw := &countingWriter{w: pw, r: r, name: t.name}
 	bw := bufio.NewWriterSize(cw, copyBufSize)
 	sql := copySQL(t.entry.Data, t.rng, t.parts > 1)
-	tag, err := conn.PgConn().CopyTo(ctx, bw, sql)
+	rows, err := copyOut(ctx, conn.PgConn(), sql, bw)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -154,7 +154,6 @@ func (r *runner) copyPart(ctx context.Context, conn *pgx.Conn, t *task) error {
 		pw.Abort()
 		return t.errorf("copy", err)
 	}
-	rows := tag.RowsAffected()
 	if err := pw.Commit(rows); err != nil {
 		return t.errorf("commit archive part", err)
 	}
