@@ -138,6 +138,9 @@ func newFileSink(path string, noSync bool) (*fileSink, error) {
 }
 
 func (s *fileSink) close() error {
+	if s.bw == nil {
+		return nil
+	}
 	err := s.bw.Flush()
 	if err == nil {
 		err = s.f.sync()
@@ -145,6 +148,8 @@ func (s *fileSink) close() error {
 	if cerr := s.f.f.Close(); err == nil {
 		err = cerr
 	}
+	// Drop the buffer now: size and checksum stay readable.
+	s.bw, s.cw.w = nil, nil
 	return err
 }
 
@@ -277,7 +282,11 @@ func (d *dirWriter) advance(m *memberPlan) error {
 				return err
 			}
 		}
-		if err := sink.close(); err != nil {
+		err := sink.close()
+		d.mu.Lock()
+		m.sink = nil // its buffer is large; a dump has thousands of members
+		d.mu.Unlock()
+		if err != nil {
 			return err
 		}
 		mem := Member{DumpID: m.entry.DumpID, Name: m.name, Size: sink.cw.n, Checksum: checksumHex(sink.cw.h)}
