@@ -112,7 +112,7 @@ func NewCompressor(w io.Writer, c Compression) (io.WriteCloser, error) {
 		return gzip.NewWriterLevel(w, lvl)
 	case AlgLZ4:
 		zw := lz4.NewWriter(w)
-		opts := []lz4.Option{lz4.ConcurrencyOption(1), lz4.BlockSizeOption(lz4.Block4Mb)}
+		opts := []lz4.Option{lz4.ConcurrencyOption(1), lz4.BlockSizeOption(lz4.Block1Mb)}
 		if c.Level > 0 {
 			opts = append(opts, lz4.CompressionLevelOption(lz4.CompressionLevel(1<<(8+c.Level))))
 		}
