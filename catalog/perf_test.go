@@ -37,9 +37,12 @@ END $$;`, b+1, b+500))
 			c = load(t, db, Options{})
 			took = min(took, time.Since(start))
 		}
+		// Speed is measured in bench/ (the target is < 10 s); this bound only
+		// catches a blow-up (a per-table query, a quadratic sort), and holds under
+		// -race on a busy machine.
 		t.Logf("loaded %d entries in %v", len(c.Entries), took)
-		if took > 10*time.Second {
-			t.Errorf("Load took %v, want < 10s", took)
+		if took > 60*time.Second {
+			t.Errorf("Load took %v: far beyond the 10 s target", took)
 		}
 		n := 0
 		for _, e := range c.Entries {
