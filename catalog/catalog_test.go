@@ -141,7 +141,16 @@ func TestRoundTrip(t *testing.T) {
 		// s1.mv_top reads an unpopulated matview: like pg_dump, the TOC does not
 		// refresh it, so it comes back unpopulated.
 		diffs, err := pgtest.CompareWith(context.Background(), src, dst, pgtest.CompareOptions{
-			Ignore: []*regexp.Regexp{regexp.MustCompile(`^materialized view s1\.mv_top populated$`)}})
+			Ignore: []*regexp.Regexp{regexp.MustCompile(`^materialized view s1\.mv_top populated$`),
+				// 18: a partition's own NOT VALID NOT NULL made before it was
+				// attached is not local in the source; a restore can only add it
+				// after the (pre-data) ATTACH, where it stays local.
+				regexp.MustCompile(`^not-null constraint nn18\.part_3\.part_3_own inherited$`),
+				// The oracle's fingerprint spells a configuration's parser as
+				// cfgparser::regproc, which is the parser's OID for a user
+				// parser (reported); the pg_dump text comparison still checks
+				// PARSER = conv.prs.
+				regexp.MustCompile(`^text search configuration conv\.cfg definition$`)}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -29,6 +29,7 @@ type loader struct {
 	ns        map[uint32]*nsInfo
 	rels      map[uint32]*relInfo
 	comments  map[objKey]map[int32]string
+	labels    map[objKey]map[int32][]secLabel
 	// seqOwner maps an owned (serial) sequence to its table column.
 	seqOwner   map[uint32]seqOwnerInfo
 	domainCons map[uint32][]*conInfo
@@ -42,6 +43,10 @@ type loader struct {
 	// extConfig maps the configuration tables of dumped extensions to their
 	// row filter.
 	extConfig map[uint32]string
+	// fkCons are the dumped foreign keys; indexChildren maps a partitioned
+	// index to the indexes of its partitions (attached).
+	fkCons        []*conInfo
+	indexChildren map[uint32][]uint32
 }
 
 type nsInfo struct {
@@ -75,8 +80,8 @@ func Load(ctx context.Context, q Querier, o Options) (*Catalog, error) {
 	}
 	l := &loader{ctx: ctx, q: q, o: o, f: f, cat: &Catalog{},
 		byKey: map[objKey]*object{}, alias: map[objKey]objKey{}, extMember: map[objKey]bool{},
-		ns: map[uint32]*nsInfo{}, rels: map[uint32]*relInfo{}, comments: map[objKey]map[int32]string{},
-		seqOwner: map[uint32]seqOwnerInfo{}, extConfig: map[uint32]string{}}
+		ns: map[uint32]*nsInfo{}, rels: map[uint32]*relInfo{}, comments: map[objKey]map[int32]string{}, labels: map[objKey]map[int32][]secLabel{},
+		seqOwner: map[uint32]seqOwnerInfo{}, extConfig: map[uint32]string{}, indexChildren: map[uint32][]uint32{}}
 	steps := []struct {
 		name string
 		fn   func() error
@@ -85,6 +90,7 @@ func Load(ctx context.Context, q Querier, o Options) (*Catalog, error) {
 		{"database", l.loadDatabase},
 		{"extension members", l.loadExtMembers},
 		{"comments", l.loadComments},
+		{"security labels", l.loadSecurityLabels},
 		{"schemas", l.loadSchemas},
 		{"extensions", l.loadExtensions},
 		{"relations", l.loadRelations},
@@ -96,11 +102,15 @@ func Load(ctx context.Context, q Querier, o Options) (*Catalog, error) {
 		{"constraints", l.loadConstraints},
 		{"types", l.loadTypes},
 		{"base types", l.loadBaseTypes},
+		{"languages", l.loadLanguages},
 		{"functions", l.loadFunctions},
 		{"aggregates", l.loadAggregates},
 		{"collations", l.loadCollations},
+		{"text search parsers and templates", l.loadTSParsersTemplates},
 		{"text search", l.loadTextSearch},
+		{"conversions", l.loadConversions},
 		{"operators", l.loadOperators},
+		{"operator classes", l.loadOpclasses},
 		{"casts", l.loadCasts},
 		{"transforms", l.loadTransforms},
 		{"access methods", l.loadAccessMethods},
@@ -110,6 +120,7 @@ func Load(ctx context.Context, q Querier, o Options) (*Catalog, error) {
 		{"rules", l.loadRules},
 		{"statistics", l.loadStatistics},
 		{"publications", l.loadPublications},
+		{"subscriptions", l.loadSubscriptions},
 		{"policies", l.loadPolicies},
 		{"default privileges", l.loadDefaultACLs},
 		{"large objects", l.loadLargeObjects},
@@ -125,6 +136,7 @@ func Load(ctx context.Context, q Querier, o Options) (*Catalog, error) {
 		}
 	}
 	l.linkDepends()
+	l.fkAttachDeps()
 	l.rewireShellTypes()
 	l.applyOptions()
 	l.addBoundaries()
@@ -230,7 +242,9 @@ func (l *loader) loadComments() error {
 	}
 	return l.query(`SELECT classoid::oid, objoid::oid, objsubid, description FROM pg_catalog.pg_description
 WHERE objoid >= 16384 OR (classoid = 'pg_catalog.pg_namespace'::regclass AND objoid = 2200)
-  OR classoid = 'pg_catalog.pg_largeobject'::regclass`,
+  OR classoid = 'pg_catalog.pg_largeobject'::regclass
+UNION ALL SELECT classoid::oid, objoid::oid, 0, description FROM pg_catalog.pg_shdescription
+WHERE classoid = 'pg_catalog.pg_subscription'::regclass`,
 		func(r pgx.Rows) error {
 			var k objKey
 			var sub int32
@@ -264,6 +278,49 @@ func (l *loader) addComment(o *object, sub int32, target, tag, ns, owner string)
 	if e := l.comment(o.key, sub, target, tag, ns, owner); e != nil {
 		o.children = append(o.children, e)
 	}
+	for _, sl := range l.labels[o.key][sub] {
+		o.children = append(o.children, &Entry{Desc: "SECURITY LABEL", Section: SectionNone, Tag: tag, Namespace: ns, Owner: owner,
+			Create: "SECURITY LABEL FOR " + quoteIdent(sl.provider) + " ON " + target + " IS " + quoteLiteral(sl.label, l.std) + ";\n"})
+	}
+}
+
+// addComment2 is addComment for a comment on another catalog object than o's
+// own key (o carries it).
+func (l *loader) addComment2(o *object, k objKey, target, tag, ns, owner string) {
+	if e := l.comment(k, 0, target, tag, ns, owner); e != nil {
+		o.children = append(o.children, e)
+	}
+}
+
+// secLabel is one security label of an object.
+type secLabel struct{ provider, label string }
+
+// loadSecurityLabels reads the security labels of user objects (and of
+// subscriptions, which are shared) in provider order. Every object kind that
+// takes a comment gets its labels as entries after the comment.
+func (l *loader) loadSecurityLabels() error {
+	if l.o.NoSecurityLabels {
+		return nil
+	}
+	return l.query(`SELECT classoid::oid, objoid::oid, objsubid, provider, label FROM pg_catalog.pg_seclabel
+WHERE objoid >= 16384 OR (classoid = 'pg_catalog.pg_namespace'::regclass AND objoid = 2200)
+UNION ALL SELECT classoid::oid, objoid::oid, 0, provider, label FROM pg_catalog.pg_shseclabel
+WHERE classoid = 'pg_catalog.pg_subscription'::regclass
+ORDER BY 1, 2, 3, 4`, func(r pgx.Rows) error {
+		var k objKey
+		var sub int32
+		var sl secLabel
+		if err := r.Scan(&k.classID, &k.objID, &sub, &sl.provider, &sl.label); err != nil {
+			return err
+		}
+		m := l.labels[k]
+		if m == nil {
+			m = map[int32][]secLabel{}
+			l.labels[k] = m
+		}
+		m[sub] = append(m[sub], sl)
+		return nil
+	})
 }
 
 func (l *loader) loadSchemas() error {

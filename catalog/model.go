@@ -83,6 +83,9 @@ type Options struct {
 	NoComments           bool
 	NoACL                bool
 	NoBlobs              bool
+	// NoSecurityLabels leaves out SECURITY LABEL entries (pg_dump
+	// --no-security-labels).
+	NoSecurityLabels bool
 	// Create adds the DATABASE entry (and its comment, ACL, properties).
 	Create bool
 }

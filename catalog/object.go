@@ -69,6 +69,7 @@ const (
 	prioPublication
 	prioPublicationRel
 	prioPublicationTableInSchema
+	prioSubscription
 	prioDefaultACL
 	prioEventTrigger
 	prioRefreshMatview

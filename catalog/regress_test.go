@@ -11,11 +11,11 @@ import (
 
 // TestRegressionDB replays the TOC of PostgreSQL's regression database (the
 // database src/test/regress leaves behind) into an empty database: every entry
-// must run, and the schemas must match except for what pg_dump cannot keep
-// either: the column order of inheritance children whose parents gained columns
-// later, and the names of foreign keys cloned onto partitions. Known gaps of this
-// package are listed too (operator classes and families, shell types, NOT VALID
-// and inherited NOT NULL constraints of 18).
+// must run, and the schemas must match except for what no dump can keep: the
+// column order of inheritance children whose parents gained columns later, the
+// numbering of foreign keys cloned for each partition of a referenced table, a
+// shell operator, and (18) the local flag of a partition's own NOT VALID NOT
+// NULL made before it was attached.
 func TestRegressionDB(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
@@ -32,13 +32,20 @@ func TestRegressionDB(t *testing.T) {
 		diffs, err := pgtest.CompareWith(context.Background(), src, dst, pgtest.CompareOptions{SkipPgDump: true,
 			Ignore: []*regexp.Regexp{
 				regexp.MustCompile(`^column .* position$`),
-				regexp.MustCompile(`^constraint (fkpart4\.dropfk|public\.fk_partitioned_fk_4(_\d)?|public\.parted_self_fk)\.`),
-				// Not implemented yet.
-				regexp.MustCompile(`^operator (class|family) `),
+				regexp.MustCompile(`^constraint fkpart4\.dropfk\.dropfk_a_fkey(_?\d+)?( |$)`),
+				// A shell operator (a NEGATOR never defined): no statement
+				// creates only a shell operator; pg_dump loses it too.
 				regexp.MustCompile(`^operator public\.!==`),
-				regexp.MustCompile(`^type public\.myshell$`),
-				regexp.MustCompile(`^not-null constraint `),
+				// Data is not restored here, so matviews stay unpopulated.
 				regexp.MustCompile(`^materialized view .* populated$`),
+				// 18: see restore/regress_test.go (regressionIgnores): NOT NULL
+				// constraints a partition had under its own name below a NOT
+				// VALID parent stay local; a child of several parents takes the
+				// valid parent's constraint name; referenced-side FK clones are
+				// numbered in creation order.
+				regexp.MustCompile(`^not-null constraint public\.notnull_part1_[23]_upg\.nn[23] inherited$`),
+				regexp.MustCompile(`^not-null constraint public\.constr_child3\.constr_parent[23]_a_not_null$`),
+				regexp.MustCompile(`^constraint public\.parted_self_fk\.parted_self_fk_id_abc_fkey(_?\d+)*( |$)`),
 			}})
 		if err != nil {
 			t.Fatal(err)

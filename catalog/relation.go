@@ -13,6 +13,8 @@ const (
 	pseudoMVData    uint32 = 3
 	pseudoAnon      uint32 = 4 // objects without a catalog row (ATTACH, ROW SECURITY, …)
 	pseudoBoundary  uint32 = 5
+	// pseudoIndexAttach keys the INDEX ATTACH of a partition's index (by its OID).
+	pseudoIndexAttach uint32 = 7
 )
 
 // relOptions renders reloptions ("fillfactor=50") as pg_dump's WITH list
@@ -178,7 +180,7 @@ func (l *loader) tableSQL(r *relInfo, o *object) []*colInfo {
 			} else if c.def != nil && !c.defSeparate && c.generated == 0 {
 				line += " DEFAULT " + *c.def
 			}
-			if nn {
+			if nn && (nnCon == nil || !nnCon.separate) {
 				if nnCon != nil && (nnCon.isLocal || r.isPartition) && (nnCon.name != r.name+"_"+c.name+"_not_null" || nnCon.noInherit) {
 					line += " CONSTRAINT " + quoteIdent(nnCon.name) + " NOT NULL"
 					if nnCon.noInherit {
@@ -202,7 +204,13 @@ func (l *loader) tableSQL(r *relInfo, o *object) []*colInfo {
 			// Inherited or typed column: options it adds locally.
 			pc := l.parentColumn(r, c.name)
 			var opts []string
-			if nn && (pc == nil || !pc.notNull) {
+			if nnCon != nil && !typed && (nnCon.separate || nnCon.isLocal) {
+				// 18+: a constraint of its own on an inherited column keeps its
+				// name (CREATE TABLE merges it with the inherited one).
+				if !nnCon.separate {
+					lines = append(lines, "    CONSTRAINT "+quoteIdent(nnCon.name)+" NOT NULL "+qc)
+				}
+			} else if nn && (pc == nil || !pc.notNull) {
 				if typed {
 					opts = append(opts, "NOT NULL")
 				} else {
@@ -334,6 +342,23 @@ func (l *loader) relChildren(r *relInfo, o *object, commentType string) {
 	for _, c := range r.checks {
 		if e := l.comment(objKey{classPgConstraint, c.oid}, 0, "CONSTRAINT "+quoteIdent(c.name)+" ON "+q,
 			"CONSTRAINT "+quoteIdent(c.name)+" ON "+quoteIdent(r.name), r.ns, r.owner); e != nil && (c.isLocal || !r.isPartition) {
+			o.children = append(o.children, e)
+		}
+	}
+	// Comments on NOT NULL constraints (18+) made by CREATE TABLE; the others
+	// go with the post-data entry that makes or validates them.
+	var nums []int
+	for n := range r.notNull {
+		nums = append(nums, int(n))
+	}
+	sort.Ints(nums)
+	for _, n := range nums {
+		c := r.notNull[int16(n)]
+		if c.obj != nil || c.post != nil || c.separate {
+			continue
+		}
+		if e := l.comment(objKey{classPgConstraint, c.oid}, 0, "CONSTRAINT "+quoteIdent(c.name)+" ON "+q,
+			"CONSTRAINT "+quoteIdent(c.name)+" ON "+quoteIdent(r.name), r.ns, r.owner); e != nil {
 			o.children = append(o.children, e)
 		}
 	}

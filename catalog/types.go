@@ -204,6 +204,10 @@ ORDER BY t.oid`
 				l.add(co)
 			}
 			b.WriteString(";\n")
+		case "p":
+			// Users can only make shell types (CREATE TYPE name;); those that
+			// became base types are loaded by loadBaseTypes.
+			b.WriteString("CREATE TYPE " + q + ";\n")
 		default:
 			return nil
 		}

@@ -13,3 +13,6 @@ CREATE TABLE s1.typed (m s1.mood, p s1.pair, d s1.posint, r s1.floatrange, dd s1
 COMMENT ON TYPE s1.mood IS 'feelings';
 COMMENT ON DOMAIN s1.posint IS 'positive';
 COMMENT ON CONSTRAINT posint_check ON DOMAIN s1.posint IS 'dom check';
+-- A shell type that was never completed (CREATE TYPE name;), with a comment.
+CREATE TYPE s1.shell_only;
+COMMENT ON TYPE s1.shell_only IS 'only a shell';
