@@ -51,28 +51,7 @@ func TestRegressionRoundTrip(t *testing.T) {
 			dst := s.NewDB(t)
 			sum, err := restore.Run(ctx, dst.Config(t), a, restore.Options{Jobs: 2})
 			if err != nil {
-				var b strings.Builder
-				known := len(sum.Errors) > 0
-				for _, e := range sum.Errors {
-					b.WriteString(e.Error())
-					b.WriteString("\n")
-					known = known && knownRestoreBug.MatchString(e.Error())
-				}
-				if !known {
-					t.Fatalf("restore: %v\n%s", err, b.String())
-				}
-				// Reported to the lead: restore/sql.go splitUniqueConstraint
-				// turns "ADD CONSTRAINT … PRIMARY KEY (id, valid_at WITHOUT
-				// OVERLAPS)" (18) into a btree CREATE UNIQUE INDEX, a syntax
-				// error. Only parallel restores split constraints: compare a
-				// serial restore of the same archive meanwhile. Once fixed,
-				// this branch is no longer taken.
-				t.Logf("known restore bug (temporal keys split into btree indexes); comparing a serial restore:\n%s", b.String())
-				dst = s.NewDB(t)
-				sum, err = restore.Run(ctx, dst.Config(t), a, restore.Options{Jobs: 1})
-				if err != nil {
-					t.Fatalf("serial restore: %v\n%v", err, sum.Errors)
-				}
+				t.Fatalf("restore: %v\n%v", err, sum.Errors)
 			}
 			if sum.Tables < 100 {
 				t.Errorf("only %d tables loaded: %+v", sum.Tables, sum)
@@ -108,10 +87,6 @@ func TestRegressionRoundTrip(t *testing.T) {
 		})
 	})
 }
-
-// knownRestoreBug matches the failures of the reported restore bug: the
-// temporal primary keys of 18 and the foreign keys that need them.
-var knownRestoreBug = regexp.MustCompile(`(?s)CONSTRAINT public temporal_\w+ temporal_\w+_(pk|fk): create: ERROR: (syntax error at or near "OVERLAPS"|there is no unique constraint matching given keys for referenced table "temporal_\w+")`)
 
 // regressionIgnores are the differences no dump can avoid; pg_dump's own round
 // trip of the regression database shows them too:

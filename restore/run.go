@@ -31,9 +31,10 @@ type restorer struct {
 	sizes     map[int]int64          // estimated data size by dumpId
 	tableData map[int][]int          // table dumpId -> its TABLE DATA dumpIds
 
-	mu      sync.Mutex
-	created map[int]bool // TABLE dumpIds created by this run
-	sum     Summary
+	mu        sync.Mutex
+	serverNum int          // server_version_num of the target, set by the first connect
+	created   map[int]bool // TABLE dumpIds created by this run
+	sum       Summary
 }
 
 // Run restores archive a into the database cfg names, like pg_restore -d.

@@ -166,7 +166,13 @@ func (r *restorer) newScheduler(jobs []*job) *scheduler {
 			n.waiting++
 			dn.dependents = append(dn.dependents, n)
 		}
-		if postData && e.Desc == "CONSTRAINT" && n.j.schema && r.plainTable(e) {
+		// Not on 18+: there a PRIMARY KEY also creates NOT NULL constraints, and
+		// one attached to a prebuilt index on a partition makes them local
+		// instead of inherited from the partitioned parent.
+		r.mu.Lock()
+		serverNum := r.serverNum
+		r.mu.Unlock()
+		if postData && e.Desc == "CONSTRAINT" && n.j.schema && r.plainTable(e) && serverNum < 180000 {
 			if idx, att, ok := splitUniqueConstraint(e.Defn); ok {
 				// Built like an index, next to the table's other index builds;
 				// only the short ADD CONSTRAINT ... USING INDEX takes the

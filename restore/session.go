@@ -79,6 +79,9 @@ func (r *restorer) connect(ctx context.Context, cfg *pgx.ConnConfig, mwm string)
 	if ver == 0 {
 		_ = conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&ver)
 	}
+	r.mu.Lock()
+	r.serverNum = ver
+	r.mu.Unlock()
 	s.setup = r.sessionSetup(ver, mwm)
 	if err := s.exec(ctx, s.setup); err != nil {
 		s.close()

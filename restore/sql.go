@@ -259,9 +259,10 @@ func freezeEligible(e *format.Entry) bool {
 const identRE = `(?:"(?:[^"]|"")*"|[a-z_][a-z0-9_$]*)`
 
 // uniqueConstraintRE matches pg_dump's plain PRIMARY KEY / UNIQUE constraint:
-// no INCLUDE, WITH, tablespace, DEFERRABLE or NULLS NOT DISTINCT clause.
+// plain columns (not 18's "col WITHOUT OVERLAPS"), no INCLUDE, WITH, tablespace,
+// DEFERRABLE or NULLS NOT DISTINCT clause.
 var uniqueConstraintRE = regexp.MustCompile(`^ALTER TABLE ONLY (` + identRE + `\.` + identRE + `)\n    ADD CONSTRAINT (` +
-	identRE + `) (PRIMARY KEY|UNIQUE) \(([^()]*)\);\n*$`)
+	identRE + `) (PRIMARY KEY|UNIQUE) \((` + identRE + `(?:, ` + identRE + `)*)\);\n*$`)
 
 // splitUniqueConstraint turns a plain PRIMARY KEY / UNIQUE constraint into the
 // equivalent CREATE UNIQUE INDEX (which, unlike ALTER TABLE, runs concurrently

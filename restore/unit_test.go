@@ -179,6 +179,7 @@ func TestSplitUniqueConstraint(t *testing.T) {
 		"ALTER TABLE ONLY public.t\n    ADD CONSTRAINT t_k_key UNIQUE NULLS NOT DISTINCT (k);\n",
 		"ALTER TABLE ONLY public.t\n    ADD CONSTRAINT t_x EXCLUDE USING gist (r WITH &&);\n",
 		"ALTER TABLE public.t\n    ADD CONSTRAINT t_pkey PRIMARY KEY (id);\n",
+		"ALTER TABLE ONLY public.temporal_rng\n    ADD CONSTRAINT temporal_rng_pk PRIMARY KEY (id, valid_at WITHOUT OVERLAPS);\n",
 	} {
 		if _, _, ok := splitUniqueConstraint(d); ok {
 			t.Errorf("split %q", d)
