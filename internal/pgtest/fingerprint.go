@@ -386,7 +386,7 @@ FROM (
     FROM pg_catalog.pg_operator x
   UNION ALL SELECT 'pg_catalog.pg_opclass', x.oid, x.opcnamespace, x.opcowner, NULL FROM pg_catalog.pg_opclass x
   UNION ALL SELECT 'pg_catalog.pg_opfamily', x.oid, x.opfnamespace, x.opfowner, NULL FROM pg_catalog.pg_opfamily x
-  UNION ALL SELECT 'pg_catalog.pg_ts_config', x.oid, x.cfgnamespace, x.cfgowner, x.cfgparser::pg_catalog.regproc::text FROM pg_catalog.pg_ts_config x
+  UNION ALL SELECT 'pg_catalog.pg_ts_config', x.oid, x.cfgnamespace, x.cfgowner, (SELECT pg_catalog.quote_ident(pn.nspname) || '.' || pg_catalog.quote_ident(p.prsname) FROM pg_catalog.pg_ts_parser p JOIN pg_catalog.pg_namespace pn ON pn.oid = p.prsnamespace WHERE p.oid = x.cfgparser) FROM pg_catalog.pg_ts_config x
   UNION ALL SELECT 'pg_catalog.pg_ts_dict', x.oid, x.dictnamespace, x.dictowner, x.dictinitoption FROM pg_catalog.pg_ts_dict x
   UNION ALL SELECT 'pg_catalog.pg_ts_parser', x.oid, x.prsnamespace, NULL, NULL FROM pg_catalog.pg_ts_parser x
   UNION ALL SELECT 'pg_catalog.pg_ts_template', x.oid, x.tmplnamespace, NULL, NULL FROM pg_catalog.pg_ts_template x
