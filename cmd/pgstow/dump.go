@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -48,6 +49,9 @@ type dumpFlags struct {
 	splitSize        string
 	spoolDir         string
 	noSync           bool
+	globalsOnly      bool
+	noRolePasswords  bool
+	noTablespaces    bool
 }
 
 // defaultDumpJobs is -j's default: parallel, but modest, because each job is a
@@ -115,6 +119,9 @@ leaves nothing that looks like a finished archive.`,
 	fs.StringVar(&f.splitSize, "split-size", "", "split tables larger than `SIZE` into ctid ranges dumped in parallel (e.g. 256MB; -1 never splits)")
 	fs.StringVar(&f.spoolDir, "spool-dir", "", "`DIR` for temporary files (tar members finished out of turn; plain format's staging archive)")
 	fs.BoolVar(&f.noSync, "no-sync", false, "do not wait for the archive to be written safely to disk")
+	fs.BoolVarP(&f.globalsOnly, "globals-only", "g", false, "dump only the roles and tablespaces a restore on a new server needs, as a SQL script (like pg_dumpall -g)")
+	fs.BoolVar(&f.noRolePasswords, "no-role-passwords", false, "with -g: leave out role passwords")
+	fs.BoolVar(&f.noTablespaces, "no-tablespaces", false, "with -g: leave out tablespaces")
 	f.out.bind(fs)
 	return cmd
 }
@@ -267,6 +274,9 @@ func (f *dumpFlags) plan(cmd *cobra.Command) (*dumpPlan, error) {
 func runDump(cmd *cobra.Command, f *dumpFlags) error {
 	ctx := cmd.Context()
 	stderr := cmd.ErrOrStderr()
+	if f.globalsOnly {
+		return runGlobals(cmd, f)
+	}
 	p, err := f.plan(cmd)
 	if err != nil {
 		return err
@@ -363,4 +373,38 @@ func dumpPlain(ctx context.Context, cmd *cobra.Command, f *dumpFlags, cfg *pgx.C
 		err = writeFileAtomic(f.file, write)
 	}
 	return sum, err
+}
+
+// runGlobals writes the server's roles and tablespaces as a psql script, as
+// pg_dumpall -g does, for restoring a dump on a new server.
+func runGlobals(cmd *cobra.Command, f *dumpFlags) error {
+	ctx := cmd.Context()
+	if f.format != "p" && f.format != "plain" {
+		return &usageError{cmd: cmd.CommandPath(), msg: "--globals-only writes a plain SQL script (-F p)"}
+	}
+	cfg, err := f.conn.config()
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.Background())
+	g, err := catalog.LoadGlobals(ctx, conn, catalog.GlobalsOptions{NoPasswords: f.noRolePasswords, NoTablespaces: f.noTablespaces, NoComments: f.noComments})
+	if err != nil {
+		return err
+	}
+	write := func(out io.Writer) error {
+		bw := bufio.NewWriter(out)
+		fmt.Fprintf(bw, "--\n-- roles and tablespaces, written by %s\n--\n\nSET standard_conforming_strings = on;\n\n", "pgstow "+version)
+		for _, st := range g.Statements {
+			bw.WriteString(st.SQL)
+		}
+		return bw.Flush()
+	}
+	if f.file == "" || f.file == "-" {
+		return write(cmd.OutOrStdout())
+	}
+	return writeFileAtomic(f.file, write)
 }
