@@ -16,7 +16,9 @@ func TestGlobalsOnly(t *testing.T) {
 		role := strings.ReplaceAll(db.Name, "t", "g")
 		db.Exec(t, fmt.Sprintf(`CREATE ROLE %[1]s LOGIN CONNECTION LIMIT 7; CREATE ROLE %[1]s_member IN ROLE %[1]s;
 			ALTER ROLE %[1]s SET work_mem = '8MB'; COMMENT ON ROLE %[1]s IS 'app owner'`, role))
-		t.Cleanup(func() { _ = db.TryExec(fmt.Sprintf("DROP ROLE IF EXISTS %[1]s_member; DROP ROLE IF EXISTS %[1]s", role)) })
+		t.Cleanup(func() {
+			_ = db.TryExec(fmt.Sprintf("DROP ROLE IF EXISTS %[1]s_member; DROP ROLE IF EXISTS %[1]s", role))
+		})
 		r := mustRun(t, s.Env(), nil, bin, "dump", "-g", "-d", db.ConnString())
 		for _, want := range []string{"CREATE ROLE " + role + ";", "CONNECTION LIMIT 7", "work_mem", "app owner", "GRANT " + role + " TO " + role + "_member"} {
 			if !strings.Contains(r.stdout, want) {
