@@ -4,17 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgstow/pgstow/internal/pgtest"
 )
 
 // serverSettings are the benchmark cluster's settings. Durability is off (the
@@ -49,7 +48,7 @@ type cluster struct {
 
 // startCluster runs initdb and pg_ctl start from binDir in a new temporary directory.
 func startCluster(ctx context.Context, binDir string) (*cluster, error) {
-	cred, err := serverCredential()
+	cred, err := pgtest.ServerCredential()
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +73,7 @@ func startCluster(ctx context.Context, binDir string) (*cluster, error) {
 		opts = append(opts, "-c", kv[0]+"="+kv[1])
 	}
 	for attempt := 0; ; attempt++ {
-		if c.port, err = freePort(); err != nil {
+		if c.port, err = pgtest.FreePort(); err != nil {
 			break
 		}
 		err = c.run(ctx, "pg_ctl", "start", "-w", "-t", "60", "-D", c.dataDir,
@@ -101,28 +100,6 @@ func startCluster(ctx context.Context, binDir string) (*cluster, error) {
 		return nil, fmt.Errorf("server version: %w", err)
 	}
 	return c, nil
-}
-
-func serverCredential() (*syscall.Credential, error) {
-	if os.Geteuid() != 0 {
-		return nil, nil
-	}
-	u, err := user.Lookup("postgres")
-	if err != nil {
-		return nil, fmt.Errorf("running as root needs an OS user \"postgres\" for the server: %w", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // run runs a server binary (initdb, pg_ctl) as the server's OS user.

@@ -123,7 +123,8 @@ func ForEachVersion(t *testing.T, fn func(t *testing.T, s *Server)) {
 	}
 }
 
-func freePort() (int, error) {
+// FreePort returns a TCP port on 127.0.0.1 that is free right now.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
@@ -132,9 +133,9 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// serverCredential returns the postgres OS user's credentials when running as root
+// ServerCredential returns the postgres OS user's credentials when running as root
 // (the server refuses to run as root), else nil.
-func serverCredential() (*syscall.Credential, error) {
+func ServerCredential() (*syscall.Credential, error) {
 	if os.Geteuid() != 0 {
 		return nil, nil
 	}
@@ -170,7 +171,7 @@ func startServer(major int) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cred, err := serverCredential()
+	cred, err := ServerCredential()
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +199,7 @@ func startServer(major int) (*Server, error) {
 	// A port picked free may be taken by a parallel test binary before the server
 	// binds it: retry with another.
 	for attempt := 0; ; attempt++ {
-		s.Port, err = freePort()
+		s.Port, err = FreePort()
 		if err != nil {
 			break
 		}
