@@ -158,8 +158,8 @@ func (d *dirWriter) Part(ctx context.Context, dumpID, index int) (PartWriter, er
 	if err != nil {
 		return nil, err
 	}
-	if m.blobs || index < 0 || index >= m.nparts {
-		return nil, fmt.Errorf("archive: entry %d has no part %d", dumpID, index)
+	if err := m.checkPart(index); err != nil {
+		return nil, err
 	}
 	// Part 0 writes the member file itself; later parts go to part files that are
 	// appended in order as soon as everything before them is in place.
@@ -316,8 +316,8 @@ func (d *dirWriter) Blobs(ctx context.Context, dumpID int) (BlobWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !m.blobs {
-		return nil, fmt.Errorf("archive: entry %d is not a BLOBS entry", dumpID)
+	if err := m.checkBlobs(); err != nil {
+		return nil, err
 	}
 	return &dirBlobs{d: d, m: m}, nil
 }
@@ -326,6 +326,7 @@ type dirBlobs struct {
 	d    *dirWriter
 	m    *memberPlan
 	mems []Member
+	oids []uint32 // of mems, in order
 	open bool
 	last uint32
 }
@@ -356,10 +357,8 @@ func (b *dirBlobs) Close() error {
 		return errors.New("archive: large object not closed")
 	}
 	var list []byte
-	for _, m := range b.mems {
-		oid := m.Name[len("blob_"):]
-		oid = oid[:len(oid)-len(".dat"+b.d.opts.Compression.Algorithm.Suffix())]
-		list = append(list, oid+" "+m.Name+"\n"...)
+	for i, m := range b.mems {
+		list = append(list, strconv.FormatUint(uint64(b.oids[i]), 10)+" "+m.Name+"\n"...)
 	}
 	if err := writeFileSync(filepath.Join(b.d.tmp, "blobs.toc"), list); err != nil {
 		return fmt.Errorf("archive: blobs.toc: %w", err)
@@ -393,6 +392,7 @@ func (w *dirBlob) Close() error {
 	if err := w.sink.close(); err != nil {
 		return err
 	}
+	w.b.oids = append(w.b.oids, w.oid)
 	w.b.mems = append(w.b.mems, Member{DumpID: w.b.m.entry.DumpID, Name: w.name, Size: w.sink.cw.n, Checksum: checksumHex(w.sink.cw.h)})
 	return nil
 }

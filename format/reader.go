@@ -2,7 +2,6 @@ package format
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -93,9 +91,6 @@ func newSeekArchive(src memberSource, label string, layout Layout) (*seekArchive
 	}
 	if toc.Header.Layout != LayoutTar {
 		return nil, fmt.Errorf("open archive %s: toc.dat: %w: format code is not tar/directory", label, ErrCorrupt)
-	}
-	if layout == LayoutTar && toc.Header.Compression.Algorithm != AlgNone {
-		// Accepted: pgstow writes compressed archives as the tar of a directory.
 	}
 	a := &seekArchive{src: src, toc: toc, layout: layout, label: label}
 	if _, ok := src.size(ExtraMemberName); ok {
@@ -488,22 +483,3 @@ func (t *tarSource) open(name string, off, n int64) (io.ReadCloser, error) {
 }
 
 func (t *tarSource) close() error { return t.f.Close() }
-
-// members lists stored member names (tar order, or sorted for directories).
-func listMembers(src memberSource) []string {
-	switch s := src.(type) {
-	case *tarSource:
-		return s.order
-	case *dirSource:
-		ents, _ := os.ReadDir(s.dir)
-		var out []string
-		for _, e := range ents {
-			out = append(out, e.Name())
-		}
-		sort.Strings(out)
-		return out
-	}
-	return nil
-}
-
-var _ = bytes.MinRead

@@ -314,8 +314,8 @@ func (t *tarWriter) Part(ctx context.Context, dumpID, index int) (PartWriter, er
 	if err != nil {
 		return nil, err
 	}
-	if m.blobs || index < 0 || index >= m.nparts {
-		return nil, fmt.Errorf("archive: entry %d has no part %d", dumpID, index)
+	if err := m.checkPart(index); err != nil {
+		return nil, err
 	}
 	t.mu.Lock()
 	done := m.parts[index].done
@@ -384,8 +384,8 @@ func (t *tarWriter) Blobs(ctx context.Context, dumpID int) (BlobWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !m.blobs {
-		return nil, fmt.Errorf("archive: entry %d is not a BLOBS entry", dumpID)
+	if err := m.checkBlobs(); err != nil {
+		return nil, err
 	}
 	sp := &spool{dir: t.opts.SpoolDir, budget: &t.budget}
 	m.parts = []partResult{{sp: sp}}
@@ -396,7 +396,6 @@ type tarBlobs struct {
 	t    *tarWriter
 	m    *memberPlan
 	sp   *spool
-	last int64
 	open bool
 }
 

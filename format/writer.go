@@ -63,6 +63,22 @@ type blobRecord struct {
 	fileSum hash.Hash64
 }
 
+// checkPart reports whether m has a data part index (blob members have none).
+func (m *memberPlan) checkPart(index int) error {
+	if m.blobs || index < 0 || index >= m.nparts {
+		return fmt.Errorf("archive: entry %d has no part %d", m.entry.DumpID, index)
+	}
+	return nil
+}
+
+// checkBlobs reports whether m is a BLOBS entry's member.
+func (m *memberPlan) checkBlobs() error {
+	if !m.blobs {
+		return fmt.Errorf("archive: entry %d is not a BLOBS entry", m.entry.DumpID)
+	}
+	return nil
+}
+
 func (m *memberPlan) complete() bool {
 	if m.blobs {
 		return m.blobsDone
@@ -126,9 +142,6 @@ func headerFor(toc *TOC, c Compression, layout Layout) (*TOC, error) {
 	out.Header.Layout = layout
 	out.Header.IntSize, out.Header.OffSize = 4, 8
 	out.Header.Compression = c
-	if layout == LayoutTar && c.Algorithm == AlgNone && out.Header.Compression.Algorithm != AlgNone {
-		return nil, fmt.Errorf("archive: tar cannot hold compression")
-	}
 	// 1.14 is read by pg_restore 12-18; only lz4/zstd need 1.15 (16+).
 	switch {
 	case c.Algorithm == AlgLZ4 || c.Algorithm == AlgZstd:
